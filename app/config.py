@@ -1,0 +1,57 @@
+"""Settings: every knob of RNN Lab, read from RNNLAB_* environment variables. The only reader of the environment."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from graders.sandbox import SandboxConfig
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Documented in README.md (a test checks that every field is)."""
+
+    model_config = SettingsConfigDict(env_prefix="RNNLAB_", extra="forbid")
+
+    lessons_dir: Path = Field(REPO_ROOT / "lessons", description="Folder of lesson folders.")
+    data_dir: Path = Field(Path("./data"), description="Where the SQLite database and run files live.")
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL; defaults to SQLite at DATA_DIR/rnnlab.sqlite3 (PostgreSQL works too)."
+    )
+    secret_key: str | None = Field(
+        None, description="Signs learner cookies; defaults to a random key kept in DATA_DIR/secret.key."
+    )
+    heldout_dir: Path | None = Field(
+        None, description="Optional folder with <slug>.csv held-out tails kept outside the repository."
+    )
+    sandbox_mode: Literal["bwrap", "unconfined"] = Field(
+        "bwrap", description="bwrap (bubblewrap + seccomp + cgroups). 'unconfined' runs learner code unisolated: "
+        "for a trusted laptop only; it prints a loud warning."
+    )
+    sandbox_python: str = Field(
+        sys.executable, description="Interpreter (with TensorFlow) run inside the sandbox; uid 65534 must read it."
+    )
+    sandbox_uid: int = Field(65534, description="Unprivileged uid learner code runs as when the server is root.")
+    sandbox_require_cgroup: bool = Field(
+        False, description="Refuse to grade when no cgroup can be made (instead of falling back to RLIMIT_DATA)."
+    )
+    cpus_per_job: int = Field(1, ge=1, description="Cores one grading job gets; TF's thread pools are sized to it.")
+    pool_size: int = Field(2, ge=0, description="Warm sandboxed workers kept ready (0 = start each one cold).")
+    concurrent_jobs: int = Field(1, ge=1, description="Submissions graded at the same time by the server.")
+    max_code_bytes: int = Field(64 * 1024, description="Largest submission accepted.")
+    max_queued_per_learner: int = Field(3, description="Queued or running submissions one learner may have.")
+
+    def sandbox_config(self) -> SandboxConfig:
+        return SandboxConfig(
+            mode=self.sandbox_mode, python=self.sandbox_python, uid=self.sandbox_uid, gid=self.sandbox_uid,
+            cpus=self.cpus_per_job, require_cgroup=self.sandbox_require_cgroup,
+        )
+
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'rnnlab.sqlite3').resolve()}"

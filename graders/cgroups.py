@@ -1,0 +1,186 @@
+"""Per-job control groups (v2 unified or v1 memory+pids+cpu): limits, join, OOM detection, kill-all."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+GROUP_NAME = "rnnlab"
+
+
+class CgroupUnavailable(RuntimeError):
+    """No writable cgroup hierarchy with a memory controller: the caller falls back and says so."""
+
+
+def _write(path: Path, value: str) -> None:
+    with open(path, "w") as fh:
+        fh.write(value)
+
+
+def _read_counter(path: Path, key: str) -> int:
+    try:
+        for line in path.read_text().splitlines():
+            name, _, number = line.partition(" ")
+            if name == key:
+                return int(number)
+    except OSError:
+        pass
+    return 0
+
+
+@dataclass
+class JobCgroup:
+    """One job's cgroup(s). v1 needs a directory per controller; v2 needs one."""
+
+    version: int
+    dirs: list[Path]
+    memory_dir: Path
+    pids_dir: Path | None
+    has_pids: bool = True
+    _removed: bool = field(default=False, repr=False)
+
+    @property
+    def label(self) -> str:
+        return f"cgroup-v{self.version}"
+
+    def join_paths(self) -> list[Path]:
+        """Files a freshly forked child writes its pid to (before it drops privileges)."""
+        name = "cgroup.procs"
+        return [d / name for d in self.dirs]
+
+    def oom_kills(self) -> int:
+        if self.version == 2:
+            return _read_counter(self.memory_dir / "memory.events", "oom_kill")
+        count = _read_counter(self.memory_dir / "memory.oom_control", "oom_kill")
+        # Kernels before 4.13 lack the oom_kill counter; hitting the limit is the next best evidence.
+        return count
+
+    def memory_peak(self) -> int:
+        name = "memory.peak" if self.version == 2 else "memory.max_usage_in_bytes"
+        try:
+            return int((self.memory_dir / name).read_text().strip())
+        except (OSError, ValueError):
+            return 0
+
+    def pids(self) -> list[int]:
+        try:
+            return [int(p) for p in (self.memory_dir / "cgroup.procs").read_text().split()]
+        except (OSError, ValueError):
+            return []
+
+    def kill_all(self) -> None:
+        """Kill every process in the job, including ones that called setsid() to escape a group kill."""
+        if self.version == 2:
+            try:
+                _write(self.memory_dir / "cgroup.kill", "1")
+                return
+            except OSError:
+                pass  # kernels before 5.14: fall through to the loop
+        for _ in range(50):
+            pids = self.pids()
+            if not pids:
+                return
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            time.sleep(0.02)
+
+    def remove(self) -> None:
+        if self._removed:
+            return
+        self.kill_all()
+        for d in self.dirs:
+            for _ in range(50):
+                try:
+                    d.rmdir()
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:
+                    time.sleep(0.02)  # the last killed process is still being reaped
+        self._removed = True
+
+
+def detect_version(root: Path = CGROUP_ROOT) -> int | None:
+    if (root / "cgroup.controllers").exists():
+        return 2
+    if (root / "memory" / "memory.limit_in_bytes").exists():
+        return 1
+    return None
+
+
+def create_job_cgroup(memory_bytes: int, pids_max: int, cpus: float, root: Path = CGROUP_ROOT) -> JobCgroup:
+    """Make rnnlab/<job> with the limits set. Raises CgroupUnavailable with the reason."""
+    version = detect_version(root)
+    job = f"job-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    try:
+        if version == 2:
+            return _create_v2(root, job, memory_bytes, pids_max, cpus)
+        if version == 1:
+            return _create_v1(root, job, memory_bytes, pids_max, cpus)
+    except OSError as exc:
+        raise CgroupUnavailable(f"cannot create a cgroup under {root}: {exc.strerror or exc}") from exc
+    raise CgroupUnavailable(f"no cgroup v1 memory controller or v2 hierarchy under {root}")
+
+
+def _create_v2(root: Path, job: str, memory_bytes: int, pids_max: int, cpus: float) -> JobCgroup:
+    parent = root / GROUP_NAME
+    parent.mkdir(exist_ok=True)
+    available = (root / "cgroup.controllers").read_text().split()
+    wanted = [c for c in ("memory", "pids", "cpu") if c in available]
+    if "memory" not in wanted:
+        raise CgroupUnavailable("the cgroup v2 hierarchy has no memory controller delegated to us")
+    for where in (root, parent):
+        enabled = (where / "cgroup.subtree_control").read_text().split()
+        missing = [c for c in wanted if c not in enabled]
+        if missing:
+            _write(where / "cgroup.subtree_control", " ".join(f"+{c}" for c in missing))
+    d = parent / job
+    d.mkdir()
+    cg = JobCgroup(version=2, dirs=[d], memory_dir=d, pids_dir=d, has_pids="pids" in wanted)
+    try:
+        _write(d / "memory.max", str(memory_bytes))
+        if (d / "memory.swap.max").exists():
+            _write(d / "memory.swap.max", "0")  # swapping would turn an OOM into a crawl
+        if cg.has_pids:
+            _write(d / "pids.max", str(pids_max))
+        if "cpu" in wanted:
+            _write(d / "cpu.max", f"{int(cpus * 100_000)} 100000")
+    except OSError:
+        cg.remove()
+        raise
+    return cg
+
+
+def _create_v1(root: Path, job: str, memory_bytes: int, pids_max: int, cpus: float) -> JobCgroup:
+    dirs: list[Path] = []
+    mem = root / "memory" / GROUP_NAME / job
+    pids_dir = root / "pids" / GROUP_NAME / job
+    cpu_dir = root / "cpu" / GROUP_NAME / job
+    try:
+        mem.mkdir(parents=True)
+        dirs.append(mem)
+        _write(mem / "memory.limit_in_bytes", str(memory_bytes))
+        if (mem / "memory.memsw.limit_in_bytes").exists():
+            _write(mem / "memory.memsw.limit_in_bytes", str(memory_bytes))
+        has_pids = (root / "pids").is_dir()
+        if has_pids:
+            pids_dir.mkdir(parents=True)
+            dirs.append(pids_dir)
+            _write(pids_dir / "pids.max", str(pids_max))
+        if (root / "cpu" / "cpu.cfs_quota_us").exists():
+            cpu_dir.mkdir(parents=True)
+            dirs.append(cpu_dir)
+            _write(cpu_dir / "cpu.cfs_period_us", "100000")
+            _write(cpu_dir / "cpu.cfs_quota_us", str(int(cpus * 100_000)))
+    except OSError:
+        JobCgroup(version=1, dirs=dirs, memory_dir=mem, pids_dir=None).remove()
+        raise
+    return JobCgroup(version=1, dirs=dirs, memory_dir=mem, pids_dir=pids_dir if has_pids else None, has_pids=has_pids)

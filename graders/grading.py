@@ -1,0 +1,111 @@
+"""grade(): one submission through train (sandbox A), evaluate (sandbox B) and the trusted scorer."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+
+from graders.pool import EventSink, PhaseOutcome, WorkerPool
+from graders.report import Check, Epoch, Failure, GradeReport, truncate_log
+from graders.sandbox import SandboxUnavailable
+from graders.spec import LessonGrading, SpecError
+from graders.tasks import sequence_prediction as task
+
+log = logging.getLogger(__name__)
+
+CHECK_TITLES = {
+    "contract": "Module meets the contract",
+    "input_shape": "Input shape is (window, features)",
+    "return_sequences": "Recurrent layers pass sequences correctly",
+    "output_shape": "Output shape matches the horizon",
+    "safe_model": "Model loads safely (no Lambda or custom code)",
+}
+LEARNER_OUTCOMES = {
+    "syntax_error": Failure.syntax_error,
+    "import_error": Failure.import_error,
+    "contract_error": Failure.contract_error,
+    "out_of_memory": Failure.out_of_memory,
+    "unsafe_model": Failure.unsafe_model,
+}
+
+
+def _not_gradable(failure: Failure, message: str, check_id: str = "contract") -> GradeReport:
+    check = Check(id=check_id, title=CHECK_TITLES.get(check_id, check_id), passed=False, message=message)
+    return GradeReport.not_gradable(failure, message, checks=[check])
+
+
+def _from_phase(phase: PhaseOutcome) -> GradeReport | None:
+    """A report when the phase ended the grading (a limit hit, a contract broken, a bug of ours), else None."""
+    if phase.failure is not None:
+        return _not_gradable(phase.failure, phase.message)
+    assert phase.result is not None
+    outcome = phase.result.get("outcome")
+    if outcome == "harness_error":
+        log.error("grader bug inside the sandbox: %s", phase.result.get("message"))
+        return GradeReport.system_error("The grader itself failed (our bug, not yours); it has been logged.")
+    if outcome in LEARNER_OUTCOMES:
+        return _not_gradable(LEARNER_OUTCOMES[outcome], str(phase.result.get("message", "")),
+                             str(phase.result.get("check", "contract")))
+    return None
+
+
+def grade(grading: LessonGrading, code: str, pool: WorkerPool, on_event: EventSink | None = None,
+          heldout_dir: Path | None = None, seed: int = 0) -> GradeReport:
+    """Grade one submission. Never raises for anything the learner did; a system fault becomes status 'error'."""
+    emit = on_event or (lambda event: None)
+    started = time.monotonic()
+    timings: dict[str, float] = {}
+    logs: list[str] = []
+    report: GradeReport | None = None
+    sandbox = None
+    try:
+        split = task.split_series(grading, heldout_dir)
+        limits = grading.spec.limits
+        emit({"event": "phase", "phase": "train"})
+        t0 = time.monotonic()
+        worker = pool.acquire()
+        timings["acquire_train"] = time.monotonic() - t0
+        train = worker.run(task.train_job(grading, split, code, seed), limits, emit)
+        timings["train"] = train.seconds
+        sandbox = train.sandbox
+        logs.append(train.log)
+        report = _from_phase(train)
+        if report is None:
+            assert train.result is not None
+            trained = train.result
+            emit({"event": "phase", "phase": "evaluate"})
+            t0 = time.monotonic()
+            worker = pool.acquire()
+            timings["acquire_evaluate"] = time.monotonic() - t0
+            job = task.evaluate_job(grading, split, int(trained["window"]), str(trained["model_b64"]))
+            evaluated = worker.run(job, limits, emit)
+            timings["evaluate"] = evaluated.seconds
+            logs.append(evaluated.log)
+            report = _from_phase(evaluated)
+            if report is None:
+                assert evaluated.result is not None
+                emit({"event": "phase", "phase": "score"})
+                report = task.score(grading, split, trained, evaluated.result)
+            if not report.history and trained.get("history"):
+                report.history = [Epoch.model_validate(h) for h in trained["history"]]
+    except SandboxUnavailable as exc:
+        log.error("sandbox unavailable: %s", exc)
+        report = GradeReport.system_error(f"The sandbox could not start: {exc}")
+    except SpecError as exc:
+        log.error("lesson error: %s", exc)
+        report = GradeReport.system_error(f"The lesson's grading data is broken: {exc}")
+    except Exception as exc:  # noqa: BLE001 - a bug of ours must still produce a report, not kill a batch
+        log.exception("grading failed")
+        report = GradeReport.system_error(f"The grader failed unexpectedly ({type(exc).__name__}); it has been logged.")
+    timings["total"] = time.monotonic() - started
+    report.lesson = grading.slug
+    report.timings = {k: round(v, 3) for k, v in timings.items()}
+    if sandbox is not None:
+        report.sandbox = sandbox
+    report.log = truncate_log("\n".join(part for part in logs if part))
+    emit({"event": "report", "status": report.status.value, "score": report.score})
+    return report
+
+

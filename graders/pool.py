@@ -1,0 +1,301 @@
+"""The warm pool: sandboxed workers that have already imported TensorFlow, one job each, replenished."""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import shutil
+import signal
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from graders.report import Failure, SandboxInfo
+from graders.sandbox import HARNESS_DIR, Exit, SandboxConfig, SandboxProcess, SandboxUnavailable, preflight
+from graders.spec import Limits
+
+log = logging.getLogger(__name__)
+
+EventSink = Callable[[dict[str, Any]], None]
+PROTOCOL_LINE_LIMIT = 48 * 1024 * 1024  # a base64 model of 32 MiB fits; anything larger is abuse
+READY_TIMEOUT_S = 120.0
+
+
+@dataclass
+class PhaseOutcome:
+    """What one sandboxed phase produced: the worker's result, or why there is none."""
+
+    result: dict[str, Any] | None
+    failure: Failure | None
+    message: str
+    log: str
+    seconds: float
+    sandbox: SandboxInfo
+    exit: Exit | None = None
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+
+class Runtime:
+    """A world-readable copy of the in-sandbox code, bound read-only at /harness (the repo may be private)."""
+
+    FILES = ("worker.py", "windowing.py")
+
+    def __init__(self) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix="rnnlab-harness-"))
+        self.dir.chmod(0o755)
+        here = Path(__file__).parent
+        for name in self.FILES:
+            target = self.dir / name
+            shutil.copyfile(here / name, target)
+            target.chmod(0o644)
+
+    def close(self) -> None:
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class WarmWorker:
+    """One sandboxed worker process and the JSON-lines protocol spoken with it."""
+
+    def __init__(self, config: SandboxConfig, runtime: Runtime) -> None:
+        self.config = config
+        self.workdir: Path | None = None
+        if config.mode == "bwrap":
+            script, workdir = f"{HARNESS_DIR}/worker.py", "/tmp"
+        else:
+            self.workdir = Path(tempfile.mkdtemp(prefix="rnnlab-job-"))
+            script, workdir = str(runtime.dir / "worker.py"), str(self.workdir)
+        argv = [config.python, "-I", "-B", script, "--threads", str(config.cpus), "--workdir", workdir]
+        self.spawned = time.monotonic()
+        self.process = SandboxProcess(config, runtime.dir, argv)
+        self.messages: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        self.ready = threading.Event()
+        self.import_s = 0.0
+        self._log = bytearray()
+        self._log_start = 0
+        self._log_total = 0
+        self._log_cap = config.ceiling.output_kb * 1024
+        self.output_exceeded = False
+        self.protocol_abuse = False
+        threading.Thread(target=self._read_protocol, daemon=True).start()
+        self._stderr_thread = threading.Thread(target=self._read_log, daemon=True)
+        self._stderr_thread.start()
+
+    # -- readers (threads): never block the sandbox on a full pipe, never keep more than the caps
+    def _read_protocol(self) -> None:
+        stream = self.process.proc.stdout
+        assert stream is not None
+        while True:
+            line = stream.readline(PROTOCOL_LINE_LIMIT)
+            if not line:
+                break
+            if not line.endswith(b"\n"):
+                self.protocol_abuse = True
+                self.process.kill()
+                break
+            try:
+                message = json.loads(line)
+            except ValueError:
+                continue  # the learner wrote to our descriptor; it cannot forge anything the scorer trusts
+            if not isinstance(message, dict):
+                continue
+            if message.get("event") == "ready" and not self.ready.is_set():
+                self.import_s = float(message.get("import_s", 0.0))
+                self._log_start = len(self._log)  # TF's import chatter is not the learner's output
+                self.ready.set()
+                continue
+            self.messages.put(message)
+        self.messages.put(None)
+
+    def _read_log(self) -> None:
+        stream = self.process.proc.stderr
+        assert stream is not None
+        while True:
+            chunk = stream.read1(65536)  # type: ignore[attr-defined]
+            if not chunk:
+                break
+            self._log_total += len(chunk)
+            room = self._log_cap - len(self._log)
+            if room > 0:
+                self._log += chunk[:room]
+            if self._log_total > 16 * self._log_cap and not self.output_exceeded:
+                self.output_exceeded = True
+                self.process.kill()
+
+    def log_text(self) -> str:
+        text = self._log[self._log_start:].decode("utf-8", errors="replace")
+        if self._log_total > len(self._log):
+            text += f"\n… output truncated: {self._log_total} bytes written, {len(self._log)} kept."
+        return text
+
+    def wait_ready(self, timeout: float = READY_TIMEOUT_S) -> bool:
+        return self.ready.wait(timeout)
+
+    def run(self, job: dict[str, Any], limits: Limits, on_event: EventSink | None = None) -> PhaseOutcome:
+        """Hand the job over, stream its events, enforce the wall clock, and classify how it ended."""
+        started = time.monotonic()
+        self.process.tighten(limits)
+        job = {**job, "cpu_seconds": limits.cpu_seconds}
+        stdin = self.process.proc.stdin
+        assert stdin is not None
+        try:
+            stdin.write(json.dumps(job).encode() + b"\n")
+            stdin.close()
+        except BrokenPipeError:
+            pass
+        deadline = started + limits.wall_seconds
+        result: dict[str, Any] | None = None
+        timed_out = False
+        events: list[dict[str, Any]] = []
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                timed_out = True
+                self.process.kill()
+                break
+            try:
+                message = self.messages.get(timeout=min(remaining, 0.5))
+            except queue.Empty:
+                continue
+            if message is None:
+                break
+            if message.get("event") == "result":
+                result = message
+                break
+            events.append(message)
+            if on_event is not None:
+                on_event(message)
+        if result is not None:
+            try:
+                self.process.proc.wait(timeout=10)
+            except Exception:  # noqa: BLE001 - it said its last word; make sure nothing lingers
+                pass
+        self.process.kill()  # whatever the learner left behind (a setsid child, a sleeper) dies here
+        exit_info = self.process.finish()
+        self._stderr_thread.join(timeout=5)
+        self._cleanup()
+        seconds = time.monotonic() - started
+        failure, message = classify(result, exit_info, timed_out, self.output_exceeded or self.protocol_abuse, limits)
+        return PhaseOutcome(result=result if failure is None else None, failure=failure, message=message,
+                            log=self.log_text(), seconds=seconds, sandbox=self.process.info, exit=exit_info,
+                            events=events)
+
+    def close(self) -> None:
+        self.process.kill()
+        self.process.finish(timeout=5)
+        self._cleanup()
+
+    def _cleanup(self) -> None:
+        if self.workdir is not None:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def classify(result: dict[str, Any] | None, exit_info: Exit, timed_out: bool, flooded: bool,
+             limits: Limits) -> tuple[Failure | None, str]:
+    """Turn how a phase ended into one failure kind with a message that teaches."""
+    if flooded:
+        return Failure.output_limit, (f"Your code printed more than {16 * limits.output_kb} KB, so it was stopped. "
+                                      "Print less: a summary per epoch is plenty.")
+    if result is not None:
+        return None, ""
+    if timed_out:
+        return Failure.wall_time, (f"Stopped after the wall-clock limit of {limits.wall_seconds:.0f} s. Look for an "
+                                   "endless loop or a blocking call (input(), sleep) in your code; training itself "
+                                   f"is stopped gracefully after {limits.train_seconds:.0f} s.")
+    if exit_info.oom_killed or exit_info.signal == signal.SIGKILL and exit_info.memory_peak >= limits.memory_mb * 1024 * 1024 * 0.95:
+        return Failure.out_of_memory, (f"Out of memory: your code used more than {limits.memory_mb} MB and was killed. "
+                                       "Use fewer units, a smaller batch size, or avoid building huge arrays.")
+    if exit_info.signal == signal.SIGXCPU:
+        return Failure.cpu_time, (f"Stopped after using {limits.cpu_seconds:.0f} s of CPU time. Look for an endless "
+                                  "loop, or train a smaller model for fewer epochs.")
+    if exit_info.signal is not None:
+        name = signal.Signals(exit_info.signal).name if exit_info.signal in signal.Signals._value2member_map_ else str(exit_info.signal)
+        return Failure.killed, f"Your code's process was killed by signal {name} before it finished."
+    return Failure.exited, (f"The process ended (exit code {exit_info.returncode}) before grading finished. "
+                            "Don't call sys.exit() or os._exit() in your module.")
+
+
+class WorkerPool:
+    """Keeps `size` warm workers ready. size=0 means cold: every phase starts (and imports TF) from scratch."""
+
+    def __init__(self, config: SandboxConfig, size: int = 2) -> None:
+        self.config = config
+        self.size = size
+        self.runtime: Runtime | None = None
+        self._idle: list[WarmWorker] = []
+        self._starting = 0
+        self._lock = threading.Condition()
+        self._closed = False
+
+    def start(self) -> None:
+        preflight(self.config)  # raises SandboxUnavailable with the fix
+        self.runtime = Runtime()
+        if self.config.mode == "unconfined":
+            log.warning("SANDBOX DISABLED: learner code runs unconfined with this user's rights")
+        for _ in range(self.size):
+            self._spawn_async()
+
+    def _spawn_async(self) -> None:
+        with self._lock:
+            self._starting += 1
+        threading.Thread(target=self._spawn, daemon=True).start()
+
+    def _spawn(self) -> None:
+        worker: WarmWorker | None = None
+        try:
+            assert self.runtime is not None
+            worker = WarmWorker(self.config, self.runtime)
+            ok = worker.wait_ready()
+        except (SandboxUnavailable, OSError) as exc:
+            log.error("could not start a warm worker: %s", exc)
+            ok = False
+        with self._lock:
+            self._starting -= 1
+            if ok and worker is not None and not self._closed:
+                self._idle.append(worker)
+                worker = None
+            self._lock.notify_all()
+        if worker is not None:
+            if not ok:
+                log.error("warm worker failed to become ready; its log:\n%s", worker.log_text()[-2000:])
+            worker.close()
+
+    def acquire(self, timeout: float = READY_TIMEOUT_S) -> WarmWorker:
+        """A ready worker, exclusively yours for one job. A replacement starts warming at low priority."""
+        if self.runtime is None:
+            raise SandboxUnavailable("the worker pool was not started")
+        if self.size == 0:
+            worker = WarmWorker(self.config, self.runtime)
+            if not worker.wait_ready(timeout):
+                text = worker.log_text()[-2000:]
+                worker.close()
+                raise SandboxUnavailable(f"a sandboxed worker did not start: {text}")
+            return worker
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while not self._idle:
+                if self._starting == 0:
+                    self._spawn_async()  # the condition's lock is re-entrant
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise SandboxUnavailable("no sandboxed worker became ready in time (see the server log)")
+                self._lock.wait(remaining)
+            worker = self._idle.pop(0)
+        self._spawn_async()
+        return worker
+
+    def idle_count(self) -> int:
+        with self._lock:
+            return len(self._idle)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            idle, self._idle = self._idle, []
+        for worker in idle:
+            worker.close()
+        if self.runtime is not None:
+            self.runtime.close()
