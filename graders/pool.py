@@ -226,6 +226,7 @@ class WorkerPool:
         self.size = size
         self.runtime: Runtime | None = None
         self._idle: list[WarmWorker] = []
+        self._warming: set[WarmWorker] = set()
         self._starting = 0
         self._lock = threading.Condition()
         self._closed = False
@@ -245,19 +246,27 @@ class WorkerPool:
 
     def _spawn(self) -> None:
         worker: WarmWorker | None = None
+        ok = False
         try:
+            with self._lock:
+                if self._closed:
+                    return
             assert self.runtime is not None
             worker = WarmWorker(self.config, self.runtime)
-            ok = worker.wait_ready()
+            with self._lock:
+                self._warming.add(worker)
+            ok = worker.wait_ready() and worker.process.proc.poll() is None
         except (SandboxUnavailable, OSError) as exc:
             log.error("could not start a warm worker: %s", exc)
-            ok = False
-        with self._lock:
-            self._starting -= 1
-            if ok and worker is not None and not self._closed:
-                self._idle.append(worker)
-                worker = None
-            self._lock.notify_all()
+        finally:
+            with self._lock:
+                self._starting -= 1
+                if worker is not None:
+                    self._warming.discard(worker)
+                    if ok and not self._closed:
+                        self._idle.append(worker)
+                        worker = None
+                self._lock.notify_all()
         if worker is not None:
             if not ok:
                 log.error("warm worker failed to become ready; its log:\n%s", worker.log_text()[-2000:])
@@ -292,10 +301,13 @@ class WorkerPool:
             return len(self._idle)
 
     def close(self) -> None:
+        """Kill every worker, idle or still warming, and wait until no spawn is in flight."""
         with self._lock:
             self._closed = True
-            idle, self._idle = self._idle, []
-        for worker in idle:
+            doomed, self._idle = [*self._idle, *self._warming], []
+        for worker in doomed:
             worker.close()
+        with self._lock:
+            self._lock.wait_for(lambda: self._starting == 0, timeout=30)
         if self.runtime is not None:
             self.runtime.close()
