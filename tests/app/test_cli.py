@@ -1,0 +1,106 @@
+"""`rnnlab grade` and `rnnlab lessons check` as CI runs them: exit codes, JSON, JUnit, CSV, a batch that survives crashes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+LESSON = REPO / "lessons" / "lstm-sequence-prediction"
+GOLDEN = REPO / "tests" / "graders" / "submissions"
+RNNLAB = [sys.executable, "-m", "app.cli"]
+
+
+def rnnlab(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*RNNLAB, *args], capture_output=True, text=True, cwd=REPO, timeout=600,
+                          env={**os.environ, **(env or {})})
+
+
+@pytest.mark.sandbox
+@pytest.mark.slow
+def test_solution_passes_with_exit_0() -> None:
+    run = rnnlab("grade", "lstm-sequence-prediction", str(LESSON / "solution.py"), "--json", "-")
+    assert run.returncode == 0, run.stderr
+    report = json.loads(run.stdout)
+    assert report["status"] == "passed" and report["score"] == 1.0
+    assert report["version"] == 1 and report["submission"].endswith("solution.py")
+    assert {"heldout_rmse", "baseline_rmse"} <= set(report["metrics"])
+    assert "[1/1]" in run.stderr  # progress on the terminal, not mixed into the JSON
+
+
+@pytest.mark.sandbox
+def test_starter_teaches_and_exits_1() -> None:
+    run = rnnlab("grade", str(LESSON), str(LESSON / "starter.py"), "--json", "-")
+    assert run.returncode == 1
+    report = json.loads(run.stdout)
+    assert report["status"] == "not_gradable"
+    assert "NotImplementedError" in report["summary"] and "replace the TODO" in report["summary"]
+
+
+@pytest.mark.sandbox
+@pytest.mark.slow
+def test_batch_survives_crashes_and_writes_every_format(tmp_path: Path) -> None:
+    batch = tmp_path / "batch"
+    batch.mkdir()
+    shutil.copy(GOLDEN / "passes.py", batch / "alice.py")
+    shutil.copy(GOLDEN / "not-gradable-syntax-error.py", batch / "bob.py")
+    (batch / "carol.py").write_text("import os\nos._exit(3)\n")
+    out = tmp_path / "out"
+    run = rnnlab("grade", "lstm-sequence-prediction", str(batch), "--jobs", "2",
+                 "--json", str(out.with_suffix(".json")), "--junit", str(out.with_suffix(".xml")),
+                 "--csv", str(out.with_suffix(".csv")))
+    assert run.returncode == 1, run.stderr
+    reports = json.loads(out.with_suffix(".json").read_text())["submissions"]
+    by_name = {Path(r["submission"]).name: r for r in reports}
+    assert by_name["alice.py"]["status"] == "passed"
+    assert by_name["bob.py"]["failure"] == "syntax_error"
+    assert by_name["carol.py"]["status"] == "not_gradable" and by_name["carol.py"]["failure"] == "exited"
+    suites = ET.parse(out.with_suffix(".xml")).getroot().findall("testsuite")
+    assert len(suites) == 3
+    failed_cases = [c.get("name") for s in suites for c in s.findall("testcase") if c.find("failure") is not None]
+    assert "contract" in failed_cases
+    rows = list(csv.DictReader(io.StringIO(out.with_suffix(".csv").read_text())))
+    assert sorted(r["status"] for r in rows) == ["not_gradable", "not_gradable", "passed"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("grade", "no-such-lesson", "x.py"), "no such lesson"),
+        (("grade", "lstm-sequence-prediction", "/nonexistent.py"), "no such file"),
+        (("grade", "lstm-sequence-prediction", "x.py", "--jobs", "0"), "--jobs"),
+        (("frobnicate",), "invalid choice"),
+    ],
+)
+def test_usage_errors_exit_2(args: tuple[str, ...], message: str) -> None:
+    run = rnnlab(*args)
+    assert run.returncode == 2
+    assert message in run.stderr
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the unreadable-interpreter check applies when dropping from root")
+def test_refuses_to_grade_when_the_sandbox_cannot_read_the_interpreter(tmp_path: Path) -> None:
+    hidden = tmp_path / "private"
+    hidden.mkdir(mode=0o700)
+    python = hidden / "python"
+    python.symlink_to(sys.executable)
+    run = rnnlab("grade", "lstm-sequence-prediction", str(LESSON / "solution.py"),
+                 env={"RNNLAB_SANDBOX_PYTHON": str(python)})
+    assert run.returncode == 2
+    assert "cannot read" in run.stderr and "RNNLAB_SANDBOX_PYTHON" in run.stderr
+
+
+def test_refuses_without_bubblewrap_and_says_how_to_install(tmp_path: Path) -> None:
+    run = rnnlab("grade", "lstm-sequence-prediction", str(LESSON / "solution.py"),
+                 env={"PATH": str(tmp_path)})  # no bwrap on this PATH
+    assert run.returncode == 2
+    assert "apt-get install bubblewrap" in run.stderr
