@@ -6,7 +6,6 @@ import logging
 import time
 from pathlib import Path
 
-
 from graders.pool import EventSink, PhaseOutcome, WorkerPool
 from graders.report import Check, Epoch, Failure, GradeReport, truncate_log
 from graders.sandbox import SandboxUnavailable

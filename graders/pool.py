@@ -10,9 +10,10 @@ import signal
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from graders.report import Failure, SandboxInfo
 from graders.sandbox import HARNESS_DIR, Exit, SandboxConfig, SandboxProcess, SandboxUnavailable, preflight
@@ -168,18 +169,15 @@ class WarmWorker:
             events.append(message)
             if on_event is not None:
                 on_event(message)
-        if result is not None:
-            try:
-                self.process.proc.wait(timeout=10)
-            except Exception:  # noqa: BLE001 - it said its last word; make sure nothing lingers
-                pass
-        self.process.kill()  # whatever the learner left behind (a setsid child, a sleeper) dies here
+        # One job per worker: once it has answered there is nothing to wait for (TF's own teardown takes
+        # ~0.5 s). Whatever the learner left behind (a setsid child, a sleeper) dies here too.
+        self.process.kill()
         exit_info = self.process.finish()
         self._stderr_thread.join(timeout=5)
         self._cleanup()
         seconds = time.monotonic() - started
-        failure, message = classify(result, exit_info, timed_out, self.output_exceeded or self.protocol_abuse, limits)
-        return PhaseOutcome(result=result if failure is None else None, failure=failure, message=message,
+        failure, explanation = classify(result, exit_info, timed_out, self.output_exceeded or self.protocol_abuse, limits)
+        return PhaseOutcome(result=result if failure is None else None, failure=failure, message=explanation,
                             log=self.log_text(), seconds=seconds, sandbox=self.process.info, exit=exit_info,
                             events=events)
 

@@ -11,7 +11,7 @@ REPORT_VERSION = 1
 LOG_LIMIT_CHARS = 20_000
 
 
-class Status(str, enum.Enum):
+class Status(enum.StrEnum):
     """Outcome of grading one submission."""
 
     passed = "passed"  # every check passed
@@ -20,7 +20,7 @@ class Status(str, enum.Enum):
     error = "error"  # our fault: the sandbox could not start, a bug in the grader
 
 
-class Failure(str, enum.Enum):
+class Failure(enum.StrEnum):
     """Why grading stopped early; each kind has its own teaching message."""
 
     syntax_error = "syntax_error"

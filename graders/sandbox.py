@@ -11,10 +11,11 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 from graders.cgroups import CGROUP_ROOT, CgroupUnavailable, JobCgroup, create_job_cgroup
 from graders.report import SandboxInfo
