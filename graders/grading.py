@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 import time
 from pathlib import Path
+from typing import Any
 
 from graders.pool import EventSink, PhaseOutcome, WorkerPool
 from graders.report import Check, Epoch, Failure, GradeReport, truncate_log
 from graders.sandbox import SandboxUnavailable
-from graders.spec import LessonGrading, SpecError
-from graders.tasks import sequence_prediction as task
+from graders.spec import LessonGrading, Limits, SpecError
+from graders.tasks import task_for
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,16 @@ def _from_phase(phase: PhaseOutcome) -> GradeReport | None:
     return None
 
 
+def _run(pool: WorkerPool, job: dict[str, Any], limits: Limits, emit: EventSink, timings: dict[str, float],
+         name: str) -> PhaseOutcome:
+    t0 = time.monotonic()
+    worker = pool.acquire()
+    timings[f"acquire_{name}"] = time.monotonic() - t0
+    outcome = worker.run(job, limits, emit)
+    timings[name] = outcome.seconds
+    return outcome
+
+
 def grade(grading: LessonGrading, code: str, pool: WorkerPool, on_event: EventSink | None = None,
           heldout_dir: Path | None = None, seed: int = 0) -> GradeReport:
     """Grade one submission. Never raises for anything the learner did; a system fault becomes status 'error'."""
@@ -59,34 +70,37 @@ def grade(grading: LessonGrading, code: str, pool: WorkerPool, on_event: EventSi
     logs: list[str] = []
     report: GradeReport | None = None
     sandbox = None
+    task = task_for(grading.spec.task)
+    limits = grading.spec.limits
     try:
-        split = task.split_series(grading, heldout_dir)
-        limits = grading.spec.limits
+        prepared = task.prepare(grading, heldout_dir)
+        reference = task.reference_job(grading, prepared)
+        if reference is not None:
+            emit({"event": "phase", "phase": "reference"})
+            ref = _run(pool, reference, limits, emit, timings, "reference")
+            if ref.result is None or ref.result.get("outcome") != "ok":
+                raise SpecError(f"{grading.folder}: the lesson's cases or solution failed: "
+                                f"{ref.message or (ref.result or {}).get('message', '')}")
+            task.use_reference(prepared, ref.result)
         emit({"event": "phase", "phase": "train"})
-        t0 = time.monotonic()
-        worker = pool.acquire()
-        timings["acquire_train"] = time.monotonic() - t0
-        train = worker.run(task.train_job(grading, split, code, seed), limits, emit)
-        timings["train"] = train.seconds
+        train = _run(pool, task.train_job(grading, prepared, code, seed), limits, emit, timings, "train")
         sandbox = train.sandbox
         logs.append(train.log)
         report = _from_phase(train)
         if report is None:
             assert train.result is not None
             trained = train.result
-            emit({"event": "phase", "phase": "evaluate"})
-            t0 = time.monotonic()
-            worker = pool.acquire()
-            timings["acquire_evaluate"] = time.monotonic() - t0
-            job = task.evaluate_job(grading, split, int(trained["window"]), str(trained["model_b64"]))
-            evaluated = worker.run(job, limits, emit)
-            timings["evaluate"] = evaluated.seconds
-            logs.append(evaluated.log)
-            report = _from_phase(evaluated)
+            evaluated: dict[str, Any] = {}
+            job = task.evaluate_job(grading, prepared, trained)
+            if job is not None:
+                emit({"event": "phase", "phase": "evaluate"})
+                phase_b = _run(pool, job, limits, emit, timings, "evaluate")
+                logs.append(phase_b.log)
+                report = _from_phase(phase_b)
+                evaluated = phase_b.result or {}
             if report is None:
-                assert evaluated.result is not None
                 emit({"event": "phase", "phase": "score"})
-                report = task.score(grading, split, trained, evaluated.result)
+                report = task.score(grading, prepared, trained, evaluated)
             if not report.history and trained.get("history"):
                 report.history = [Epoch.model_validate(h) for h in trained["history"]]
     except SandboxUnavailable as exc:
@@ -106,5 +120,3 @@ def grade(grading: LessonGrading, code: str, pool: WorkerPool, on_event: EventSi
     report.log = truncate_log("\n".join(part for part in logs if part))
     emit({"event": "report", "status": report.status.value, "score": report.score})
     return report
-
-

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 
 class SpecError(Exception):
@@ -33,19 +33,54 @@ class Limits(BaseModel):
         return self
 
 
-class SequenceData(BaseModel):
-    """Where the series comes from and how it is split chronologically."""
+class Split(BaseModel):
+    """A chronological split: the tail is held out, the tail of the rest validates."""
 
     model_config = ConfigDict(extra="forbid")
 
-    series: str = Field(description="CSV file, relative to the lesson folder, one numeric column.")
-    column: str = Field("value", description="Name of the column holding the series.")
     heldout_fraction: float = Field(0.2, gt=0, lt=0.5, description="Chronological tail kept for held-out scoring.")
     validation_fraction: float = Field(0.15, gt=0, lt=0.5, description="Tail of the public part used as validation.")
 
 
-class SequenceContract(BaseModel):
-    """What the learner's module must define, and the bounds the grader accepts."""
+class SequenceData(Split):
+    """A series CSV (windowed with the learner's WINDOW) or ready-made arrays (x: (N, T, F), y: (N,) or (N, h))."""
+
+    series: str | None = Field(None, description="CSV file, relative to the lesson folder, one numeric column.")
+    column: str = Field("value", description="Name of the column holding the series.")
+    arrays: str | None = Field(None, description=".npz file with x (N, T, F) float and y (N,) or (N, horizon).")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> SequenceData:
+        if (self.series is None) == (self.arrays is None):
+            raise ValueError("give exactly one of series (a CSV) or arrays (an .npz)")
+        return self
+
+    @property
+    def files(self) -> list[str]:
+        return [f for f in (self.series, self.arrays) if f]
+
+
+class ArrayData(Split):
+    arrays: str = Field(description=".npz file with x (N, T, F) float and y (N,) integer class labels.")
+
+    @property
+    def files(self) -> list[str]:
+        return [self.arrays]
+
+
+class TextData(Split):
+    text: str = Field(description="UTF-8 text file, relative to the lesson folder.")
+    heldout_fraction: float = Field(0.1, gt=0, lt=0.5)
+    validation_fraction: float = Field(0.1, gt=0, lt=0.5)
+    stride: int = Field(3, ge=1, le=64, description="Step between training windows (keeps training small).")
+
+    @property
+    def files(self) -> list[str]:
+        return [self.text]
+
+
+class ModelContract(BaseModel):
+    """What a Keras exercise's module must define, and the bounds the grader accepts."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -53,14 +88,20 @@ class SequenceContract(BaseModel):
     window_max: int = Field(96, ge=1)
     epochs_max: int = Field(200, ge=1)
     batch_size_max: int = Field(1024, ge=1)
-    horizon: int = Field(1, ge=1, description="Steps ahead the model predicts.")
-    required_layers: list[str] = Field(default_factory=lambda: ["LSTM"], description="Keras layer class names.")
+    horizon: int = Field(1, ge=1, description="Steps ahead the model predicts (sequence_prediction).")
+    required_layers: list[str] = Field(default_factory=lambda: ["LSTM"], description="All must appear.")
+    required_any_layers: list[str] = Field(default_factory=list, description="At least one must appear.")
+    max_params: int | None = Field(None, ge=1, description="Parameter budget.")
+    require_gradient_clipping: bool = Field(False, description="Optimizer must set clipnorm/clipvalue/global_clipnorm.")
 
     @model_validator(mode="after")
-    def _window_range(self) -> SequenceContract:
+    def _window_range(self) -> ModelContract:
         if self.window_min > self.window_max:
             raise ValueError("window_min must not exceed window_max")
         return self
+
+
+SequenceContract = ModelContract
 
 
 class Scoring(BaseModel):
@@ -68,22 +109,87 @@ class Scoring(BaseModel):
 
     metric: Literal["rmse", "mae"] = "rmse"
     margin: float = Field(0.2, gt=0, lt=1, description="Full marks when error <= (1 - margin) x baseline error.")
+    baseline: Literal["last_value", "mean"] = Field("last_value", description="The naive forecast to beat.")
     baseline_points: float = Field(4.0, gt=0, description="Points of the beats-baseline check (partial credit).")
 
 
+class ClassificationScoring(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    min_accuracy: float = Field(0.8, gt=0, le=1, description="Full marks at or above this held-out accuracy.")
+    baseline_points: float = Field(4.0, gt=0)
+
+
+class NextTokenScoring(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    margin: float = Field(0.15, gt=0, lt=1, description="Full marks when bits/char <= (1 - margin) x unigram's.")
+    baseline_points: float = Field(4.0, gt=0)
+    sample_length: int = Field(200, ge=0, le=2000)
+    temperature: float = Field(0.8, gt=0, le=5)
+    seed_text: str = Field("", description="Text the generated sample starts from (padded/cut to WINDOW).")
+
+
 class SequencePredictionSpec(BaseModel):
-    """grading.toml of a held-out sequence-prediction lesson."""
+    """grading.toml of a held-out sequence-regression lesson."""
 
     model_config = ConfigDict(extra="forbid")
 
     task: Literal["sequence_prediction"]
     data: SequenceData
-    contract: SequenceContract = Field(default_factory=SequenceContract)
+    contract: ModelContract = Field(default_factory=ModelContract)
     scoring: Scoring = Field(default_factory=Scoring)
     limits: Limits = Field(default_factory=Limits)
 
 
-GradingSpec = SequencePredictionSpec
+class SequenceClassificationSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    task: Literal["sequence_classification"]
+    data: ArrayData
+    contract: ModelContract = Field(default_factory=ModelContract)
+    scoring: ClassificationScoring = Field(default_factory=ClassificationScoring)
+    limits: Limits = Field(default_factory=Limits)
+
+
+class NextTokenSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    task: Literal["next_token"]
+    data: TextData
+    contract: ModelContract = Field(default_factory=ModelContract)
+    scoring: NextTokenScoring = Field(default_factory=NextTokenScoring)
+    limits: Limits = Field(default_factory=Limits)
+
+
+class Cases(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    module: str = Field("cases.py", description="Instructor code defining make_cases(rng) -> list of case dicts.")
+    seed: int = Field(1234, description="Seed of the hidden cases.")
+    functions: list[str] = Field(min_length=1, description="Functions the learner must define.")
+    rtol: float = Field(1e-5, ge=0)
+    atol: float = Field(1e-6, ge=0)
+
+    @property
+    def files(self) -> list[str]:
+        return [self.module]
+
+
+class FunctionCasesSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    task: Literal["function_cases"]
+    cases: Cases
+    limits: Limits = Field(default_factory=lambda: Limits(train_seconds=20, wall_seconds=30, cpu_seconds=30))
+
+
+GradingSpec = Annotated[
+    SequencePredictionSpec | SequenceClassificationSpec | NextTokenSpec | FunctionCasesSpec,
+    Field(discriminator="task"),
+]
+_SPEC = TypeAdapter(GradingSpec)
+TASK_NAMES = ("sequence_prediction", "sequence_classification", "next_token", "function_cases")
 
 
 class LessonGrading(BaseModel):
@@ -120,11 +226,13 @@ def load_grading(folder: Path) -> LessonGrading:
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(f"{path}: not valid TOML: {exc}") from None
     try:
-        spec = GradingSpec.model_validate(raw)
+        spec = _SPEC.validate_python(raw)
     except ValidationError as exc:
         raise SpecError(describe_validation_error(path, exc)) from None
     grading = LessonGrading(slug=folder.name, folder=folder, spec=spec)
-    series = grading.data_path(spec.data.series)
-    if not series.is_file():
-        raise SpecError(f"{path}: data.series: file {spec.data.series!r} not found in {folder}")
+    section = spec.cases if isinstance(spec, FunctionCasesSpec) else spec.data
+    for name in section.files:
+        if not grading.data_path(name).is_file():
+            where = "cases.module" if isinstance(spec, FunctionCasesSpec) else "data"
+            raise SpecError(f"{path}: {where}: file {name!r} not found in {folder}")
     return grading

@@ -10,7 +10,9 @@ def make_windows(series: np.ndarray, window: int, horizon: int = 1) -> tuple[np.
 
     A 1-D series gets a features axis, so X is always (samples, window, features).
     """
-    values = np.asarray(series, dtype="float32")
+    values = np.asarray(series)
+    if not np.issubdtype(values.dtype, np.integer):  # token ids stay integers; everything else is float32
+        values = values.astype("float32")
     if values.ndim == 1:
         values = values[:, None]
     count = len(values) - window - horizon + 1

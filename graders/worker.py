@@ -24,6 +24,7 @@ from typing import Any, TextIO
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # inside the sandbox a copy of windowing sits beside us
 from windowing import make_windows  # noqa: E402
+from wire import decode, encode  # noqa: E402
 
 SUBMISSION = "/tmp/submission.py"  # main() moves these into --workdir (the sandbox's private /tmp)
 MODEL_PATH = "/tmp/model.keras"
@@ -39,7 +40,7 @@ class Protocol:
         self.stream = stream
 
     def send(self, **message: Any) -> None:
-        self.stream.write(json.dumps(message, allow_nan=False, default=_jsonable) + "\n")
+        self.stream.write(json.dumps(message, default=_jsonable) + "\n")
         self.stream.flush()
 
 
@@ -102,13 +103,10 @@ def load_submission(code: str) -> Any:
     return module
 
 
-def read_constants(module: Any, contract: dict[str, Any]) -> tuple[int, int, int]:
-    values = []
-    for name, low, high in (
-        ("WINDOW", contract["window_min"], contract["window_max"]),
-        ("EPOCHS", 1, contract["epochs_max"]),
-        ("BATCH_SIZE", 1, contract["batch_size_max"]),
-    ):
+def read_constants(module: Any, constants: list[list[Any]]) -> dict[str, int]:
+    """The module-level ints the lesson asks for (WINDOW, EPOCHS, BATCH_SIZE...), each within its range."""
+    values: dict[str, int] = {}
+    for name, low, high in constants:
         if not hasattr(module, name):
             raise ContractError("contract", f"Define {name} at the top of your file (an int between {low} and {high}).")
         value = getattr(module, name)
@@ -116,27 +114,33 @@ def read_constants(module: Any, contract: dict[str, Any]) -> tuple[int, int, int
             raise ContractError("contract", f"{name} must be an int, not {type(value).__name__} ({value!r}).")
         if not low <= value <= high:
             raise ContractError("contract", f"{name} = {value} is outside the range the grader accepts: {low}..{high}.")
-        values.append(value)
-    return values[0], values[1], values[2]
+        values[name] = value
+    return values
+
+
+def resolve(template: list[Any], constants: dict[str, int]) -> list[Any]:
+    """["WINDOW", 1] -> [24, 1]: job templates name the learner's constants."""
+    return [constants[v] if isinstance(v, str) and v in constants else v for v in template]
 
 
 _NDIM = re.compile(r"expected ndim=3, found ndim=2\. Full shape received: \(([^)]*)\)")
 
 
-def explain_build_error(exc: Exception, window: int, n_features: int) -> ContractError:
+def explain_build_error(exc: Exception, input_shape: tuple[Any, ...]) -> ContractError:
     if isinstance(exc, NotImplementedError):
         return ContractError("contract", "build_model() still raises NotImplementedError: replace the TODO in the "
-                             "starter with your model (an LSTM layer, then a Dense(1) output) and return it compiled.")
+                             "starter with your model and return it compiled.")
     match = _NDIM.search(str(exc))
     if match:
         received = match.group(1).strip()
         dims = [d.strip() for d in received.split(",") if d.strip()]
-        if len(dims) == 2 and dims[1] == str(window):
+        steps, features = (input_shape[1], input_shape[2]) if len(input_shape) == 3 else (input_shape[1], 1)
+        if len(dims) == 2 and dims[1] == str(steps):
             return ContractError(
                 "input_shape",
-                f"Your model's input is ({window},) but an LSTM needs (timesteps, features) = ({window}, {n_features}): "
-                f"add a features axis, e.g. keras.Input(shape=(window, n_features)). A batch of windows has the shape "
-                f"(samples, timesteps, features).",
+                f"Your model's input is ({steps},) but an LSTM needs (timesteps, features) = ({steps}, {features}): "
+                f"add a features axis, e.g. keras.Input(shape=({steps}, {features})). A batch of windows has the "
+                "shape (samples, timesteps, features).",
             )
         return ContractError(
             "return_sequences",
@@ -144,7 +148,7 @@ def explain_build_error(exc: Exception, window: int, n_features: int) -> Contrac
             "When you stack recurrent layers, every one that feeds another recurrent layer needs "
             "return_sequences=True so it passes on the whole sequence (samples, timesteps, units).",
         )
-    return ContractError("contract", f"build_model({window}, {n_features}) raised {describe(exc)}")
+    return ContractError("contract", f"build_model raised {describe(exc)}")
 
 
 def flatten_layers(model: Any) -> list[dict[str, Any]]:
@@ -176,24 +180,44 @@ def shape_of(value: Any) -> Any:
     return list(value) if value is not None else None
 
 
-def check_model(keras: Any, model: Any, window: int, n_features: int) -> None:
+def check_model(keras: Any, model: Any, input_shape: list[Any]) -> None:
     if model is None:
         raise ContractError("contract", "build_model() returned None; expected a keras.Model. Did you forget `return model`?")
     if not isinstance(model, keras.Model):
         raise ContractError("contract", f"build_model() returned a {type(model).__name__}; expected a keras.Model.")
     if not getattr(model, "compiled", False) or model.optimizer is None:
-        raise ContractError("contract", "Your model is not compiled: call model.compile(optimizer='adam', loss='mse') "
+        raise ContractError("contract", "Your model is not compiled: call model.compile(optimizer='adam', loss=...) "
                             "before returning it, so the grader knows how to train it.")
+    want = tuple(input_shape)
     if not model.built:
-        model.build((None, window, n_features))
+        try:
+            model.build(want)
+        except Exception as exc:  # noqa: BLE001
+            raise explain_build_error(exc, want) from None
     got = tuple(model.input_shape) if not isinstance(model.input_shape, list) else None
-    want = (None, window, n_features)
     if got != want:
-        if got is not None and len(got) == 2:
-            raise explain_build_error(ValueError(f"expected ndim=3, found ndim=2. Full shape received: (None, {window})"),
-                                      window, n_features)
-        raise ContractError("input_shape", f"Your model's input shape is {got}, but the windows are {want}: build the "
-                            "model from the window and n_features arguments, e.g. keras.Input(shape=(window, n_features)).")
+        if got is not None and len(want) == 3 and len(got) == 2:
+            raise explain_build_error(ValueError(f"expected ndim=3, found ndim=2. Full shape received: {got}"), want)
+        raise ContractError("input_shape", f"Your model's input shape is {got}, but the grader feeds batches of shape "
+                            f"{want}: build the model from build_model's arguments, e.g. "
+                            f"keras.Input(shape={tuple(want[1:])}).")
+
+
+def optimizer_facts(model: Any) -> dict[str, Any]:
+    opt = model.optimizer
+    facts: dict[str, Any] = {"class": type(opt).__name__}
+    for name in ("clipnorm", "clipvalue", "global_clipnorm"):
+        value = getattr(opt, name, None)
+        facts[name] = float(value) if value is not None else None
+    try:
+        facts["learning_rate"] = float(keras_value(opt.learning_rate))
+    except Exception:  # noqa: BLE001 - a schedule has no single value
+        facts["learning_rate"] = None
+    return facts
+
+
+def keras_value(value: Any) -> Any:
+    return value.numpy() if hasattr(value, "numpy") else value
 
 
 def epoch_callback(keras: Any, proto: Protocol, epochs: int, budget_s: float) -> Any:
@@ -228,28 +252,40 @@ def epoch_callback(keras: Any, proto: Protocol, epochs: int, budget_s: float) ->
     return Progress()
 
 
+def training_arrays(data: dict[str, Any], constants: dict[str, int], np: Any) -> tuple[Any, Any, Any, Any]:
+    """Windows of a series (sized by the learner's WINDOW) or the ready-made arrays of the job."""
+    if data["kind"] == "arrays":
+        return (decode(data["x_train"]), decode(data["y_train"]), decode(data["x_val"]), decode(data["y_val"]))
+    window = constants["WINDOW"]
+    values = np.asarray(data["values"], dtype=data.get("dtype", "float32"))
+    start, horizon, stride = int(data["validation_start"]), int(data.get("horizon", 1)), int(data.get("stride", 1))
+    x_train, y_train = make_windows(values[:start], window, horizon)
+    x_val, y_val = make_windows(values[start - window:], window, horizon)
+    x_train, y_train, x_val, y_val = x_train[::stride], y_train[::stride], x_val[::stride], y_val[::stride]
+    if data.get("squeeze_features"):  # token ids: (samples, window), for an Embedding layer
+        x_train, x_val = x_train[..., 0], x_val[..., 0]
+    return x_train, y_train, x_val, y_val
+
+
 def train(job: dict[str, Any], proto: Protocol, keras: Any, np: Any) -> dict[str, Any]:
-    contract = job["contract"]
-    n_features = 1
     module = load_submission(job["code"])
-    window, epochs, batch_size = read_constants(module, contract)
+    constants = read_constants(module, job["constants"])
     build = getattr(module, "build_model", None)
+    arg_names = ", ".join(a for a in job.get("build_arg_names", []))
     if not callable(build):
-        raise ContractError("contract", "Define a function build_model(window, n_features) that returns a compiled keras.Model.")
+        raise ContractError("contract", f"Define a function build_model({arg_names}) that returns a compiled keras.Model.")
     keras.utils.set_random_seed(job.get("seed", 0))
+    input_shape = resolve(job["input_shape"], constants)
     proto.send(event="phase", phase="build")
     try:
-        model = build(window, n_features)
+        model = build(*resolve(job["build_args"], constants))
     except Exception as exc:  # noqa: BLE001
-        raise explain_build_error(exc, window, n_features) from None
-    check_model(keras, model, window, n_features)
-
-    series = np.asarray(job["series"], dtype="float32")
-    val_start = int(job["validation_start"])
-    x_train, y_train = make_windows(series[:val_start], window, contract["horizon"])
-    x_val, y_val = make_windows(series[val_start - window:], window, contract["horizon"])
+        raise explain_build_error(exc, tuple(input_shape)) from None
+    check_model(keras, model, input_shape)
+    x_train, y_train, x_val, y_val = training_arrays(job["data"], constants, np)
+    epochs, batch_size = constants["EPOCHS"], constants["BATCH_SIZE"]
     progress = epoch_callback(keras, proto, epochs, float(job["train_seconds"]))
-    proto.send(event="phase", phase="train", epochs=epochs, window=window, batch_size=batch_size)
+    proto.send(event="phase", phase="train", epochs=epochs, batch_size=batch_size, samples=len(x_train))
     try:
         history = model.fit(
             x_train, y_train, validation_data=(x_val, y_val), epochs=epochs, batch_size=batch_size,
@@ -269,12 +305,56 @@ def train(job: dict[str, Any], proto: Protocol, keras: Any, np: Any) -> dict[str
         model_b64 = base64.b64encode(fh.read()).decode("ascii")
     return {
         "outcome": "diverged" if diverged else "ok",
-        "window": window, "epochs": epochs, "batch_size": batch_size,
+        "constants": constants, "window": constants.get("WINDOW"), "epochs": epochs, "batch_size": batch_size,
         "epochs_run": progress.epochs_run, "stopped_for_time": progress.stopped_for_time,
+        "optimizer": optimizer_facts(model),
         "history": [{"epoch": i + 1, "loss": _finite(v), "val_loss": _finite(val_losses[i] if i < len(val_losses) else None)}
                     for i, v in enumerate(losses)],
         "model_b64": model_b64,
     }
+
+
+# ---------------------------------------------------------------- function cases (no Keras model)
+
+
+def call_functions(job: dict[str, Any], np: Any) -> dict[str, Any]:
+    """Call the module's functions on each case; every learner exception becomes that case's message."""
+    module = load_submission(job["code"])
+    for name in job["functions"]:
+        if not callable(getattr(module, name, None)):
+            raise ContractError("contract", f"Define a function {name}(...) (see the starter for its signature).")
+    results = []
+    for case in decode(job["cases"]):
+        try:
+            value = getattr(module, case["function"])(*case.get("args", []), **case.get("kwargs", {}))
+        except NotImplementedError:
+            results.append({"ok": False, "error": f"{case['function']}() still raises NotImplementedError: "
+                                                  "replace the TODO with your implementation."})
+            continue
+        except Exception as exc:  # noqa: BLE001
+            results.append({"ok": False, "error": f"{case['function']}() raised {describe(exc)}"})
+            continue
+        results.append({"ok": True, "value": encode(normalise_value(value, np))})
+    return {"outcome": "ok", "results": results}
+
+
+def normalise_value(value: Any, np: Any) -> Any:
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, np.ndarray) for v in value):
+        return tuple(value)
+    if isinstance(value, (int, float, np.generic)) or isinstance(value, np.ndarray):
+        return value
+    if isinstance(value, (list, tuple)):
+        return tuple(np.asarray(v) if isinstance(v, list) else v for v in value)
+    return value
+
+
+def make_cases(job: dict[str, Any], np: Any) -> dict[str, Any]:
+    """Instructor code: generate the hidden cases, then the reference solution's answers to them."""
+    namespace: dict[str, Any] = {"__name__": "cases"}
+    exec(compile(job["cases_code"], "cases.py", "exec"), namespace)
+    cases = namespace["make_cases"](np.random.default_rng(int(job["seed"])))
+    answers = call_functions({"code": job["solution_code"], "functions": job["functions"], "cases": encode(cases)}, np)
+    return {"outcome": "ok", "cases": encode(cases), "expected": answers["results"]}
 
 
 # ---------------------------------------------------------------- evaluate phase (no learner code here)
@@ -303,7 +383,7 @@ def evaluate(job: dict[str, Any], proto: Protocol, keras: Any, np: Any) -> dict[
     }
     proto.send(event="phase", phase="predict")
     names = list(job["inputs"])
-    arrays = [np.asarray(job["inputs"][name], dtype="float32") for name in names]
+    arrays = [np.asarray(decode(job["inputs"][name])) for name in names]
     x = np.concatenate(arrays)  # one predict call: one trace, one pass
     try:
         out = np.asarray(model.predict(x, verbose=0, batch_size=256), dtype="float64")
@@ -311,8 +391,26 @@ def evaluate(job: dict[str, Any], proto: Protocol, keras: Any, np: Any) -> dict[
         return {"outcome": "contract_error", "check": "output_shape", "architecture": architecture,
                 "message": f"Your model could not predict on windows of shape {list(x.shape[1:])}: {exc}"}
     bounds = np.cumsum([0] + [len(a) for a in arrays])
-    predictions = {name: out[bounds[i]:bounds[i + 1]].tolist() for i, name in enumerate(names)}
-    return {"outcome": "ok", "architecture": architecture, "predictions": predictions}
+    predictions = {name: out[bounds[i]:bounds[i + 1]].round(7).tolist() for i, name in enumerate(names)}
+    result = {"outcome": "ok", "architecture": architecture, "predictions": predictions}
+    if job.get("sample"):
+        result["sample_ids"] = sample_tokens(model, job["sample"], np)
+    return result
+
+
+def sample_tokens(model: Any, sample: dict[str, Any], np: Any) -> list[int]:
+    """Generate ids one at a time, drawing from the softmax sharpened or flattened by the temperature."""
+    rng = np.random.default_rng(int(sample.get("rng_seed", 0)))
+    window = list(sample["seed_ids"])
+    out: list[int] = []
+    for _ in range(int(sample["length"])):
+        probs = np.asarray(model(np.asarray([window[-len(sample["seed_ids"]):]], dtype="int32"), training=False))[0]
+        logits = np.log(np.clip(probs.astype("float64"), 1e-12, 1.0)) / float(sample["temperature"])
+        weights = np.exp(logits - logits.max())
+        choice = int(rng.choice(len(weights), p=weights / weights.sum()))
+        out.append(choice)
+        window.append(choice)
+    return out
 
 
 # ---------------------------------------------------------------- process entry
@@ -376,8 +474,14 @@ def main() -> int:
     try:
         if job["phase"] == "train":
             result = train(job, proto, keras, np)
-        else:
+        elif job["phase"] == "evaluate":
             result = evaluate(job, proto, keras, np)
+        elif job["phase"] == "call":
+            result = call_functions(job, np)
+        elif job["phase"] == "cases":
+            result = make_cases(job, np)
+        else:
+            raise ValueError(f"unknown phase {job['phase']!r}")
     except ContractError as exc:
         result = {"outcome": exc.outcome, "check": exc.check, "message": exc.message}
     except MemoryError:

@@ -1,4 +1,4 @@
-"""Held-out sequence prediction: chronological split, the two sandbox jobs, and the trusted scoring."""
+"""Held-out sequence regression: a windowed series or ready-made arrays, the two sandbox jobs, trusted scoring."""
 
 from __future__ import annotations
 
@@ -10,12 +10,11 @@ from typing import Any
 
 import numpy as np
 
+from graders import wire
 from graders.report import Check, Failure, GradeReport
 from graders.spec import LessonGrading, SequencePredictionSpec, SpecError
+from graders.tasks import model_checks
 from graders.windowing import make_windows
-
-RECURRENT = {"LSTM", "GRU", "SimpleRNN", "RNN", "ConvLSTM1D"}
-TRAIN_CHECKS = ("contract", "input_shape", "return_sequences")
 
 
 def read_series(path: Path, column: str) -> np.ndarray:
@@ -31,6 +30,35 @@ def read_series(path: Path, column: str) -> np.ndarray:
     if not np.all(np.isfinite(series)):
         raise SpecError(f"{path}: column {column!r} holds NaN or infinite values")
     return series
+
+
+@dataclass
+class ArraySplit:
+    """Ready-made (x, y) samples cut in order: train | validation | held-out."""
+
+    x: np.ndarray
+    y: np.ndarray
+    validation_start: int
+    heldout_start: int
+
+    def part(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        bounds = {"train": (0, self.validation_start), "validation": (self.validation_start, self.heldout_start),
+                  "heldout": (self.heldout_start, len(self.x))}[name]
+        return self.x[bounds[0]:bounds[1]], self.y[bounds[0]:bounds[1]]
+
+
+def load_arrays(path: Path, split_fractions: Any, classes: bool = False) -> ArraySplit:
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            x, y = np.asarray(data["x"], dtype="float32"), np.asarray(data["y"])
+    except (OSError, KeyError, ValueError) as exc:
+        raise SpecError(f"{path}: needs arrays 'x' (N, T, F) and 'y' (N, ...): {exc}") from None
+    if x.ndim != 3 or len(x) != len(y):
+        raise SpecError(f"{path}: x must be (N, timesteps, features) and y must have N rows; got {x.shape}, {y.shape}")
+    y = y.astype("int64") if classes else y.astype("float32").reshape(len(y), -1)
+    heldout_start = int(round(len(x) * (1 - split_fractions.heldout_fraction)))
+    validation_start = int(round(heldout_start * (1 - split_fractions.validation_fraction)))
+    return ArraySplit(x=x, y=y, validation_start=validation_start, heldout_start=heldout_start)
 
 
 @dataclass
@@ -51,6 +79,7 @@ class SequenceSplit:
 def split_series(grading: LessonGrading, heldout_dir: Path | None = None) -> SequenceSplit:
     """The held-out tail is the lesson's own unless an instructor keeps it outside the repo (heldout_dir/<slug>.csv)."""
     spec = _spec(grading)
+    assert spec.data.series is not None
     public = read_series(grading.data_path(spec.data.series), spec.data.column)
     external = heldout_dir / f"{grading.slug}.csv" if heldout_dir else None
     if external is not None and external.is_file():
@@ -72,19 +101,46 @@ def split_series(grading: LessonGrading, heldout_dir: Path | None = None) -> Seq
 
 
 def _spec(grading: LessonGrading) -> SequencePredictionSpec:
+    assert isinstance(grading.spec, SequencePredictionSpec)
     return grading.spec
 
 
-def train_job(grading: LessonGrading, split: SequenceSplit, code: str, seed: int = 0) -> dict[str, Any]:
+Prepared = SequenceSplit | ArraySplit
+
+
+def prepare(grading: LessonGrading, heldout_dir: Path | None = None) -> Prepared:
+    spec = _spec(grading)
+    if spec.data.arrays is not None:
+        return load_arrays(grading.data_path(spec.data.arrays), spec.data)
+    return split_series(grading, heldout_dir)
+
+
+def reference_job(grading: LessonGrading, prepared: Prepared) -> None:
+    return None
+
+
+def train_job(grading: LessonGrading, prepared: Prepared, code: str, seed: int = 0) -> dict[str, Any]:
     """Phase A sees the learner's code and the public part only: never a held-out value."""
     spec = _spec(grading)
-    return {
-        "phase": "train", "code": code, "seed": seed,
-        "series": split.scaled[: split.heldout_start].tolist(),
-        "validation_start": split.validation_start,
-        "contract": spec.contract.model_dump(),
-        "train_seconds": spec.limits.train_seconds,
+    contract = spec.contract
+    constants = [["EPOCHS", 1, contract.epochs_max], ["BATCH_SIZE", 1, contract.batch_size_max]]
+    job: dict[str, Any] = {"phase": "train", "code": code, "seed": seed, "train_seconds": spec.limits.train_seconds}
+    if isinstance(prepared, ArraySplit):
+        steps, features = prepared.x.shape[1], prepared.x.shape[2]
+        x_train, y_train = prepared.part("train")
+        x_val, y_val = prepared.part("validation")
+        job |= {"constants": constants, "build_args": [steps, features], "build_arg_names": ["timesteps", "n_features"],
+                "input_shape": [None, steps, features],
+                "data": {"kind": "arrays", "x_train": wire.encode(x_train), "y_train": wire.encode(y_train),
+                         "x_val": wire.encode(x_val), "y_val": wire.encode(y_val)}}
+        return job
+    job |= {
+        "constants": [["WINDOW", contract.window_min, contract.window_max], *constants],
+        "build_args": ["WINDOW", 1], "build_arg_names": ["window", "n_features"], "input_shape": [None, "WINDOW", 1],
+        "data": {"kind": "series", "values": prepared.scaled[: prepared.heldout_start].tolist(),
+                 "validation_start": prepared.validation_start, "horizon": contract.horizon},
     }
+    return job
 
 
 def evaluate_inputs(grading: LessonGrading, split: SequenceSplit, window: int) -> dict[str, np.ndarray]:
@@ -94,10 +150,13 @@ def evaluate_inputs(grading: LessonGrading, split: SequenceSplit, window: int) -
     return {"validation": x_val, "heldout": x_test}
 
 
-def evaluate_job(grading: LessonGrading, split: SequenceSplit, window: int, model_b64: str) -> dict[str, Any]:
+def evaluate_job(grading: LessonGrading, prepared: Prepared, trained: dict[str, Any]) -> dict[str, Any]:
     """Phase B runs no learner code, so it may see held-out inputs (which contain earlier held-out targets)."""
-    inputs = evaluate_inputs(grading, split, window)
-    return {"phase": "evaluate", "model_b64": model_b64, "inputs": {k: v.tolist() for k, v in inputs.items()}}
+    if isinstance(prepared, ArraySplit):
+        inputs = {"validation": prepared.part("validation")[0], "heldout": prepared.part("heldout")[0]}
+    else:
+        inputs = evaluate_inputs(grading, prepared, int(trained["window"]))
+    return {"phase": "evaluate", "model_b64": trained["model_b64"], "inputs": {k: wire.encode(v) for k, v in inputs.items()}}
 
 
 def _error(metric: str, predictions: np.ndarray, targets: np.ndarray) -> float:
@@ -105,117 +164,80 @@ def _error(metric: str, predictions: np.ndarray, targets: np.ndarray) -> float:
     return float(np.sqrt(np.mean(diff**2))) if metric == "rmse" else float(np.mean(np.abs(diff)))
 
 
-def _targets(split: SequenceSplit, start: int, stop: int, window: int, horizon: int) -> tuple[np.ndarray, np.ndarray]:
-    """Raw-unit targets and the naive 'repeat the last value' forecasts for windows ending in [start, stop)."""
-    x, y = make_windows(split.raw[start - window: stop], window, horizon)
-    return y.astype("float64"), np.repeat(x[:, -1, :1], horizon, axis=1).astype("float64")
-
-
-def structural_checks(grading: LessonGrading, architecture: dict[str, Any], window: int) -> list[Check]:
+def targets_and_naive(grading: LessonGrading, prepared: Prepared, part: str, window: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """Raw-unit targets of a part and the naive forecast for them (last value, or the training mean)."""
     spec = _spec(grading)
     horizon = spec.contract.horizon
-    layers = architecture.get("layers", [])
-    classes = {layer["class"] for layer in layers} | {layer.get("wraps", "") for layer in layers}
-    missing = [name for name in spec.contract.required_layers if name not in classes]
-    checks = [
-        Check(id="input_shape", title="Input shape is (window, features)", passed=True, points=1,
-              message=f"Input {architecture.get('input_shape')} matches windows of {window} steps with 1 feature."),
-    ]
-    if missing:
-        checks.append(Check(
-            id="layers", title=f"Uses {' and '.join(spec.contract.required_layers)}", passed=False,
-            message=f"This lesson asks for a {', '.join(missing)} layer; your model has "
-                    f"{', '.join(sorted(c for c in classes if c)) or 'no layers'}. Add e.g. keras.layers.LSTM(32) "
-                    "as the first layer after the input, so the model keeps a memory across time steps."))
+    if isinstance(prepared, ArraySplit):
+        x, y = prepared.part(part)
+        y = y.astype("float64")
+        if spec.scoring.baseline == "mean":
+            naive = np.broadcast_to(prepared.part("train")[1].mean(axis=0), y.shape)
+        else:
+            naive = np.repeat(x[:, -1, :1], y.shape[1], axis=1)
+        return y, naive.astype("float64")
+    assert window is not None
+    start, stop = (prepared.validation_start, prepared.heldout_start) if part == "validation" else (prepared.heldout_start, len(prepared.raw))
+    xw, yw = make_windows(prepared.raw[start - window: stop], window, horizon)
+    if spec.scoring.baseline == "mean":
+        naive = np.full(yw.shape, prepared.mean)
     else:
-        checks.append(Check(id="layers", title=f"Uses {' and '.join(spec.contract.required_layers)}", passed=True,
-                            points=1, message="The required recurrent layer is there."))
-    output = architecture.get("output_shape")
-    want = [None, horizon]
-    recurrent = [layer for layer in layers if layer["class"] in RECURRENT or layer.get("wraps") in RECURRENT]
-    last_returns_sequences = bool(recurrent) and recurrent[-1].get("return_sequences", False)
-    if output == want:
-        checks.append(Check(id="return_sequences", title="Recurrent layers pass sequences correctly", passed=True,
-                            points=1, message="Stacked layers return sequences; the last one returns its final state."))
-        checks.append(Check(id="output_shape", title=f"Output shape is (batch, {horizon})", passed=True, points=1,
-                            message=f"Output {output}: one prediction per window."))
-    else:
-        seq_msg = ("Your last recurrent layer has return_sequences=True, so the model outputs one value per time step "
-                   f"({output}). Keep return_sequences=True only on layers that feed another recurrent layer.")
-        checks.append(Check(id="return_sequences", title="Recurrent layers pass sequences correctly",
-                            passed=not last_returns_sequences,
-                            points=0 if last_returns_sequences else 1,
-                            message=seq_msg if last_returns_sequences else "Recurrent layers are wired correctly."))
-        checks.append(Check(id="output_shape", title=f"Output shape is (batch, {horizon})", passed=False,
-                            message=f"Your model outputs {output}, but each window needs {horizon} number(s): end with "
-                                    f"keras.layers.Dense({horizon}) and no activation."))
-    return checks
+        naive = np.repeat(xw[:, -1, :1], horizon, axis=1)
+    return yw.astype("float64"), naive.astype("float64")
 
 
-def score(grading: LessonGrading, split: SequenceSplit, trained: dict[str, Any],
-          evaluated: dict[str, Any]) -> GradeReport:
+def score(grading: LessonGrading, prepared: Prepared, trained: dict[str, Any], evaluated: dict[str, Any]) -> GradeReport:
     """Trusted scoring: no learner code and no TensorFlow here, only numbers that came out of phase B."""
     spec = _spec(grading)
-    window = int(trained["window"])
-    horizon = spec.contract.horizon
+    window = trained.get("window")
     architecture = evaluated.get("architecture", {})
-    checks = [Check(id="contract", title="Module meets the contract", passed=True, points=1,
-                    message=f"WINDOW={window}, EPOCHS={trained['epochs']}, BATCH_SIZE={trained['batch_size']}; "
-                            "build_model() returned a compiled keras.Model.")]
-    checks += structural_checks(grading, architecture, window)
-    history = trained.get("history", [])
-    diverged = trained.get("outcome") == "diverged"
-    checks.append(Check(
-        id="finite_loss", title="Training loss stayed finite", passed=not diverged, points=0 if diverged else 1,
-        message=("Training diverged: the loss became NaN or infinite. Lower the learning rate (e.g. "
-                 "keras.optimizers.Adam(1e-3)) or clip gradients (clipnorm=1.0).") if diverged
-        else f"Loss went from {_fmt(history[0]['loss'])} to {_fmt(history[-1]['loss'])}." if history else "No epochs ran."))
-
-    output_ok = architecture.get("output_shape") == [None, horizon]
+    horizon = spec.contract.horizon if isinstance(prepared, SequenceSplit) else prepared.y.shape[1]
+    checks = [model_checks.contract_check(trained),
+              Check(id="input_shape", title="Input shape is (timesteps, features)", passed=True, points=1,
+                    message=f"Input {architecture.get('input_shape')} matches the windows the grader feeds.")]
+    checks += model_checks.layer_checks(spec.contract, architecture)
+    checks += model_checks.output_checks(architecture, [None, horizon], f"{horizon} number(s) per window, no activation")
+    checks += model_checks.budget_checks(spec.contract, architecture, trained)
+    checks.append(model_checks.finite_loss_check(trained))
     metric = spec.scoring.metric
     metrics: dict[str, float] = {}
     plots: dict[str, Any] = {}
-    if output_ok and "predictions" in evaluated:
-        preds = {k: split.unscale(np.asarray(v, dtype="float64").reshape(-1, horizon)) for k, v in evaluated["predictions"].items()}
-        y_test, naive_test = _targets(split, split.heldout_start, len(split.raw), window, horizon)
-        y_val, naive_val = _targets(split, split.validation_start, split.heldout_start, window, horizon)
+    if architecture.get("output_shape") == [None, horizon] and "predictions" in evaluated:
+        preds = {k: np.asarray(v, dtype="float64").reshape(-1, horizon) for k, v in evaluated["predictions"].items()}
+        if isinstance(prepared, SequenceSplit):
+            preds = {k: prepared.unscale(v) for k, v in preds.items()}
+        y_test, naive_test = targets_and_naive(grading, prepared, "heldout", window)
+        y_val, naive_val = targets_and_naive(grading, prepared, "validation", window)
         test_pred, val_pred = preds["heldout"], preds["validation"]
-        finite = bool(np.all(np.isfinite(test_pred)))
+        finite = bool(np.all(np.isfinite(test_pred)) and np.all(np.isfinite(val_pred)))
         model_err = _error(metric, test_pred, y_test) if finite else math.inf
         base_err = _error(metric, naive_test, y_test)
-        metrics = {
+        raw = {
             f"heldout_{metric}": model_err, f"baseline_{metric}": base_err,
             f"validation_{metric}": _error(metric, val_pred, y_val) if finite else math.inf,
             f"validation_baseline_{metric}": _error(metric, naive_val, y_val),
             "ratio_to_baseline": model_err / base_err if base_err else math.inf,
-            "heldout_windows": float(len(y_test)),
+            "heldout_samples": float(len(y_test)),
         }
-        metrics = {k: (round(v, 6) if math.isfinite(v) else -1.0) for k, v in metrics.items()}
+        metrics = {k: (round(v, 6) if math.isfinite(v) else -1.0) for k, v in raw.items()}
         plots["validation"] = {"truth": y_val[:, 0].round(5).tolist(),
                                "prediction": val_pred[:, 0].round(5).tolist() if finite else []}
         spread = float(np.std(test_pred)) if finite else 0.0
         flat = spread < 0.1 * float(np.std(y_test))
         checks.append(Check(
-            id="not_flat", title="Predictions follow the series", passed=not flat, points=0 if flat else 1,
+            id="not_flat", title="Predictions follow the data", passed=not flat, points=0 if flat else 1,
             message=(f"Your predictions barely move (spread {spread:.3g} vs {float(np.std(y_test)):.3g} in the data): the "
                      "model predicts roughly a constant. Train longer, check the learning rate, and end with Dense(1) "
                      "without an activation (relu or sigmoid can clip the output).") if flat
             else "Predictions vary with the input."))
         checks.append(_baseline_check(spec, metric, model_err, base_err))
     else:
-        checks.append(Check(id="not_flat", title="Predictions follow the series", passed=False, skipped=True,
-                            message="Not run: the model's output shape must be fixed first."))
-        checks.append(Check(id="beats_baseline", title="Beats the naive baseline on held-out data", passed=False,
-                            skipped=True, max_points=spec.scoring.baseline_points,
-                            message="Not run: the model's output shape must be fixed first."))
-    report = GradeReport.from_checks(
-        checks, metrics=metrics, plots=plots,
-        history=history,
-        training={"epochs_run": trained.get("epochs_run", 0), "epochs": trained["epochs"],
-                  "stopped_for_time": trained.get("stopped_for_time", False), "window": window,
-                  "batch_size": trained["batch_size"], "params": architecture.get("params")},
-    )
-    if diverged:
+        checks.append(model_checks.skipped("not_flat", "Predictions follow the data"))
+        checks.append(model_checks.skipped("beats_baseline", "Beats the naive baseline on held-out data",
+                                           spec.scoring.baseline_points))
+    report = GradeReport.from_checks(checks, metrics=metrics, plots=plots, history=model_checks.history_of(trained),
+                                     training=model_checks.training_facts(trained, architecture))
+    if trained.get("outcome") == "diverged":
         report.failure = Failure.diverged
     if trained.get("stopped_for_time"):
         report.summary += (f" Training stopped at epoch {trained['epochs_run']} of {trained['epochs']} "
@@ -226,20 +248,16 @@ def score(grading: LessonGrading, split: SequenceSplit, trained: dict[str, Any],
 def _baseline_check(spec: SequencePredictionSpec, metric: str, model_err: float, base_err: float) -> Check:
     margin = spec.scoring.margin
     title = "Beats the naive baseline on held-out data"
+    naive = "predict the training mean" if spec.scoring.baseline == "mean" else "repeat the last value"
     if not math.isfinite(model_err):
         return Check(id="beats_baseline", title=title, passed=False, max_points=spec.scoring.baseline_points,
                      message="Your model predicted NaN or infinity on the held-out data, so it cannot be scored.")
     improvement = 1 - model_err / base_err
-    credit = min(max(improvement / margin, 0.0), 1.0)
     passed = improvement >= margin
-    name = metric.upper()
-    head = (f"Held-out {name} {model_err:.4g} vs {base_err:.4g} for 'repeat the last value': "
+    head = (f"Held-out {metric.upper()} {model_err:.4g} vs {base_err:.4g} for '{naive}': "
             f"{improvement:+.0%} better (full marks at {margin:.0%}).")
-    advice = "" if passed else (" To improve: train more epochs, try 32–64 LSTM units, a window covering a whole "
-                                "cycle of the series (e.g. 24), and the Adam optimizer with its default rate.")
-    return Check(id="beats_baseline", title=title, passed=passed, points=round(credit * spec.scoring.baseline_points, 3),
+    advice = "" if passed else (" To improve: train more epochs, try 32–64 units, a window covering a whole "
+                                "cycle of the series, and the Adam optimizer with its default rate.")
+    points = round(model_checks.partial_credit(improvement, margin) * spec.scoring.baseline_points, 3)
+    return Check(id="beats_baseline", title=title, passed=passed, points=points,
                  max_points=spec.scoring.baseline_points, message=head + advice)
-
-
-def _fmt(value: float | None) -> str:
-    return "NaN" if value is None else f"{value:.4g}"

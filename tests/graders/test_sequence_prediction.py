@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from graders import LessonGrading
+from graders.tasks import model_checks
 from graders.tasks import sequence_prediction as task
 
 
@@ -22,7 +23,7 @@ def test_split_is_chronological_and_scaled_by_training_statistics(lstm_lesson: L
 def test_train_job_never_contains_heldout_values(lstm_lesson: LessonGrading) -> None:
     split = task.split_series(lstm_lesson)
     job = task.train_job(lstm_lesson, split, "code")
-    assert len(job["series"]) == split.heldout_start
+    assert len(job["data"]["values"]) == split.heldout_start
     assert "model_b64" not in job and "inputs" not in job
 
 
@@ -38,6 +39,7 @@ def fake_results(lesson: LessonGrading, predictor) -> tuple[dict, dict]:  # type
     inputs = task.evaluate_inputs(lesson, split, 24)
     preds = {k: predictor(v) for k, v in inputs.items()}
     trained = {"outcome": "ok", "window": 24, "epochs": 5, "batch_size": 32, "epochs_run": 5,
+               "constants": {"WINDOW": 24, "EPOCHS": 5, "BATCH_SIZE": 32},
                "history": [{"epoch": 1, "loss": 1.0, "val_loss": 1.0}]}
     evaluated = {"architecture": {"input_shape": [None, 24, 1], "output_shape": [None, 1],
                                   "layers": [{"class": "LSTM", "return_sequences": False}, {"class": "Dense"}]},
@@ -77,10 +79,10 @@ def test_partial_credit_between_baseline_and_margin(lstm_lesson: LessonGrading) 
     assert 0 < report.score < 1
 
 
-def test_return_sequences_on_last_layer_is_explained(lstm_lesson: LessonGrading) -> None:
-    checks = task.structural_checks(
-        lstm_lesson, {"input_shape": [None, 24, 1], "output_shape": [None, 24, 1],
-                      "layers": [{"class": "LSTM", "return_sequences": True}, {"class": "Dense"}]}, 24)
+def test_return_sequences_on_last_layer_is_explained() -> None:
+    checks = model_checks.output_checks(
+        {"input_shape": [None, 24, 1], "output_shape": [None, 24, 1],
+         "layers": [{"class": "LSTM", "return_sequences": True}, {"class": "Dense"}]}, [None, 1], "one value")
     by_id = {c.id: c for c in checks}
     assert not by_id["return_sequences"].passed and "return_sequences=True" in by_id["return_sequences"].message
     assert not by_id["output_shape"].passed

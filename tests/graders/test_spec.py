@@ -55,5 +55,5 @@ def test_data_path_may_not_leave_the_lesson(tmp_path: Path) -> None:
 
 def test_missing_series_file_is_named(tmp_path: Path) -> None:
     folder = write_lesson(tmp_path, GOOD.replace("s.csv", "nope.csv"))
-    with pytest.raises(SpecError, match="data.series: file 'nope.csv' not found"):
+    with pytest.raises(SpecError, match="data: file 'nope.csv' not found"):
         load_grading(folder)

@@ -1,0 +1,118 @@
+"""Function checks against hidden cases: the learner's functions and the reference solution's, compared per check."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from graders import wire
+from graders.report import Check, GradeReport
+from graders.spec import FunctionCasesSpec, LessonGrading, SpecError
+
+
+@dataclass
+class CaseSet:
+    cases_code: str
+    solution_code: str
+    cases: Any = None  # wire-encoded, as phase 0 produced them
+    expected: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _spec(grading: LessonGrading) -> FunctionCasesSpec:
+    assert isinstance(grading.spec, FunctionCasesSpec)
+    return grading.spec
+
+
+def prepare(grading: LessonGrading, heldout_dir: Path | None = None) -> CaseSet:
+    spec = _spec(grading)
+    return CaseSet(cases_code=grading.data_path(spec.cases.module).read_text(encoding="utf-8"),
+                   solution_code=(grading.folder / "solution.py").read_text(encoding="utf-8"))
+
+
+def reference_job(grading: LessonGrading, prepared: CaseSet) -> dict[str, Any]:
+    """Phase 0 (sandboxed too): the lesson's own code makes the hidden cases and the reference answers."""
+    spec = _spec(grading)
+    return {"phase": "cases", "cases_code": prepared.cases_code, "solution_code": prepared.solution_code,
+            "seed": spec.cases.seed, "functions": spec.cases.functions}
+
+
+def use_reference(prepared: CaseSet, result: dict[str, Any]) -> None:
+    broken = [r["error"] for r in result["expected"] if not r["ok"]]
+    if broken:
+        raise SpecError(f"solution.py fails its own cases: {broken[0]}")
+    prepared.cases = result["cases"]
+    prepared.expected = result["expected"]
+
+
+def train_job(grading: LessonGrading, prepared: CaseSet, code: str, seed: int = 0) -> dict[str, Any]:
+    return {"phase": "call", "code": code, "functions": _spec(grading).cases.functions, "cases": prepared.cases}
+
+
+def evaluate_job(grading: LessonGrading, prepared: CaseSet, trained: dict[str, Any]) -> None:
+    return None
+
+
+def describe_value(value: Any) -> str:
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape}"
+    if isinstance(value, tuple):
+        return f"a tuple of {len(value)}"
+    return f"a {type(value).__name__}"
+
+
+def compare(got: Any, want: Any, rtol: float, atol: float) -> str | None:
+    """None when equal enough, else what differs, in the learner's terms."""
+    if isinstance(want, tuple):
+        if not isinstance(got, tuple) or len(got) != len(want):
+            return f"returned {describe_value(got)}, expected a tuple of {len(want)} values"
+        for i, (g, w) in enumerate(zip(got, want, strict=True)):
+            problem = compare(g, w, rtol, atol)
+            if problem:
+                return f"item {i}: {problem}"
+        return None
+    want_arr = np.asarray(want)
+    try:
+        got_arr = np.asarray(got, dtype="float64") if want_arr.dtype.kind in "fiu" else np.asarray(got)
+    except (TypeError, ValueError):
+        return f"returned {describe_value(got)}, expected {describe_value(want_arr)}"
+    if got_arr.shape != want_arr.shape:
+        return f"returned shape {got_arr.shape}, expected {want_arr.shape}"
+    if want_arr.dtype.kind in "fiu":
+        if not np.allclose(got_arr, want_arr, rtol=rtol, atol=atol, equal_nan=False):
+            diff = np.abs(got_arr - want_arr)
+            diff = np.where(np.isnan(diff), np.inf, diff)
+            where = np.unravel_index(int(np.argmax(diff)), diff.shape) if diff.ndim else ()
+            return (f"values differ: at index {tuple(int(i) for i in where)} you returned "
+                    f"{got_arr[where]:.6g}, expected {want_arr[where]:.6g}")
+        return None
+    return None if np.array_equal(got_arr, want_arr) else "values differ"
+
+
+def score(grading: LessonGrading, prepared: CaseSet, trained: dict[str, Any], evaluated: dict[str, Any]) -> GradeReport:
+    spec = _spec(grading)
+    cases = wire.decode(prepared.cases)
+    groups: dict[str, list[tuple[dict[str, Any], str | None]]] = {}
+    for case, got, want in zip(cases, trained["results"], prepared.expected, strict=True):
+        if not got["ok"]:
+            problem: str | None = got["error"]
+        else:
+            problem = compare(wire.decode(got["value"]), wire.decode(want["value"]), spec.cases.rtol, spec.cases.atol)
+            if problem:
+                problem = f"{case['function']}(): {problem}"
+        groups.setdefault(case["check"], []).append((case, problem))
+    checks = []
+    for check_id, results in groups.items():
+        failures = [(case, problem) for case, problem in results if problem]
+        title = results[0][0].get("title", check_id)
+        if failures:
+            case, problem = failures[0]
+            hint = case.get("hint", "")
+            message = f"{len(failures)} of {len(results)} hidden case(s) failed. {problem}" + (f" Hint: {hint}" if hint else "")
+        else:
+            message = f"All {len(results)} hidden case(s) match the reference."
+        checks.append(Check(id=check_id, title=title, passed=not failures, points=0 if failures else 1, message=message))
+    return GradeReport.from_checks(checks, metrics={"cases": float(len(cases)),
+                                                    "cases_passed": float(sum(1 for r in groups.values() for _, p in r if not p))})
