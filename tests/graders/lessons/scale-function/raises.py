@@ -1,0 +1,2 @@
+def standardise(train, values):
+    raise NotImplementedError
