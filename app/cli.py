@@ -12,6 +12,7 @@ from pathlib import Path
 
 from app.catalog import Catalog, Lesson, LessonError, load_catalog
 from app.config import Settings
+from app.scaffold import scaffold_lesson, task_names
 from graders import Failure, GradeReport, SandboxUnavailable, Status, WorkerPool, grade
 from graders.formats import exit_code, to_csv, to_json, to_junit
 
@@ -151,6 +152,16 @@ def cmd_lessons_check(settings: Settings, args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def cmd_lessons_new(settings: Settings, args: argparse.Namespace) -> int:
+    try:
+        folder = scaffold_lesson(settings.lessons_dir, args.slug, args.task, args.title)
+    except LessonError as exc:
+        return _fail(str(exc))
+    print(f"created {folder}: edit lesson.md, starter.py, solution.py and grading.toml, then run "
+          f"`rnnlab lessons check {args.slug}` (see docs/authoring.md)")
+    return 0
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -188,6 +199,11 @@ def build_parser() -> argparse.ArgumentParser:
     check = lessons_sub.add_parser("check", help="validate lessons; solutions must pass, starters must not")
     check.add_argument("slugs", nargs="*")
     check.set_defaults(func=cmd_lessons_check)
+    new = lessons_sub.add_parser("new", help="scaffold a complete, checkable lesson folder")
+    new.add_argument("slug", help="folder name, kebab-case (never renamed later)")
+    new.add_argument("--task", required=True, choices=task_names())
+    new.add_argument("--title", help="lesson title (default: from the slug)")
+    new.set_defaults(func=cmd_lessons_new)
     return parser
 
 

@@ -203,6 +203,21 @@ def check_model(keras: Any, model: Any, input_shape: list[Any]) -> None:
                             f"keras.Input(shape={tuple(want[1:])}).")
 
 
+def check_output(model: Any, want: list[Any], meaning: str) -> None:
+    """Catch a wrong output before training: the loss would fail with an error that teaches nothing."""
+    got = shape_of(model.output_shape)
+    if got == want:
+        return
+    recurrent = [layer for layer in flatten_layers(model) if layer.get("return_sequences") is not None]
+    if recurrent and recurrent[-1]["return_sequences"] and isinstance(got, list) and len(got) == 3:
+        raise ContractError("return_sequences", f"Your model outputs {tuple(got)}: one value per time step, because "
+                            "its last recurrent layer has return_sequences=True. Keep return_sequences=True only on "
+                            "layers that feed another recurrent layer.")
+    raise ContractError("output_shape", f"Your model outputs {tuple(got) if isinstance(got, list) else got}, but the "
+                        f"grader needs {tuple(want)}: {meaning}. End with keras.layers.Dense({want[-1]}"
+                        + (", activation='softmax')." if "probabilit" in meaning else ")."))
+
+
 def optimizer_facts(model: Any) -> dict[str, Any]:
     opt = model.optimizer
     facts: dict[str, Any] = {"class": type(opt).__name__}
@@ -282,6 +297,8 @@ def train(job: dict[str, Any], proto: Protocol, keras: Any, np: Any) -> dict[str
     except Exception as exc:  # noqa: BLE001
         raise explain_build_error(exc, tuple(input_shape)) from None
     check_model(keras, model, input_shape)
+    if job.get("output_shape"):
+        check_output(model, resolve(job["output_shape"], constants), job.get("output_meaning", ""))
     x_train, y_train, x_val, y_val = training_arrays(job["data"], constants, np)
     epochs, batch_size = constants["EPOCHS"], constants["BATCH_SIZE"]
     progress = epoch_callback(keras, proto, epochs, float(job["train_seconds"]))

@@ -64,7 +64,7 @@ def train_job(grading: LessonGrading, prepared: TextSplit, code: str, seed: int 
         "constants": [["WINDOW", c.window_min, c.window_max], ["EPOCHS", 1, c.epochs_max],
                       ["BATCH_SIZE", 1, c.batch_size_max]],
         "build_args": ["WINDOW", len(prepared.vocab)], "build_arg_names": ["window", "vocab_size"],
-        "input_shape": [None, "WINDOW"],
+        "input_shape": [None, "WINDOW"], "output_shape": [None, len(prepared.vocab)], "output_meaning": "a probability for each character in the vocabulary",
         "data": {"kind": "series", "values": prepared.ids[: prepared.heldout_start].tolist(), "dtype": "int32",
                  "validation_start": prepared.validation_start, "horizon": 1, "stride": spec.data.stride,
                  "squeeze_features": True},

@@ -42,7 +42,7 @@ def train_job(grading: LessonGrading, prepared: ArraySplit, code: str, seed: int
         "constants": [["EPOCHS", 1, spec.contract.epochs_max], ["BATCH_SIZE", 1, spec.contract.batch_size_max]],
         "build_args": [steps, features, n_classes(prepared)],
         "build_arg_names": ["timesteps", "n_features", "n_classes"],
-        "input_shape": [None, steps, features],
+        "input_shape": [None, steps, features], "output_shape": [None, n_classes(prepared)], "output_meaning": "one probability per class",
         "data": {"kind": "arrays", "x_train": wire.encode(x_train), "y_train": wire.encode(y_train),
                  "x_val": wire.encode(x_val), "y_val": wire.encode(y_val)},
     }

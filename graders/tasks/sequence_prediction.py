@@ -124,19 +124,21 @@ def train_job(grading: LessonGrading, prepared: Prepared, code: str, seed: int =
     spec = _spec(grading)
     contract = spec.contract
     constants = [["EPOCHS", 1, contract.epochs_max], ["BATCH_SIZE", 1, contract.batch_size_max]]
-    job: dict[str, Any] = {"phase": "train", "code": code, "seed": seed, "train_seconds": spec.limits.train_seconds}
+    job: dict[str, Any] = {"phase": "train", "code": code, "seed": seed, "train_seconds": spec.limits.train_seconds,
+                           "output_meaning": "the next value(s), no activation"}
     if isinstance(prepared, ArraySplit):
         steps, features = prepared.x.shape[1], prepared.x.shape[2]
         x_train, y_train = prepared.part("train")
         x_val, y_val = prepared.part("validation")
         job |= {"constants": constants, "build_args": [steps, features], "build_arg_names": ["timesteps", "n_features"],
-                "input_shape": [None, steps, features],
+                "input_shape": [None, steps, features], "output_shape": [None, prepared.y.shape[1]],
                 "data": {"kind": "arrays", "x_train": wire.encode(x_train), "y_train": wire.encode(y_train),
                          "x_val": wire.encode(x_val), "y_val": wire.encode(y_val)}}
         return job
     job |= {
         "constants": [["WINDOW", contract.window_min, contract.window_max], *constants],
         "build_args": ["WINDOW", 1], "build_arg_names": ["window", "n_features"], "input_shape": [None, "WINDOW", 1],
+        "output_shape": [None, contract.horizon],
         "data": {"kind": "series", "values": prepared.scaled[: prepared.heldout_start].tolist(),
                  "validation_start": prepared.validation_start, "horizon": contract.horizon},
     }
