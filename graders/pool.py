@@ -74,6 +74,7 @@ class WarmWorker:
         self.process = SandboxProcess(config, runtime.dir, argv)
         self.messages: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self.ready = threading.Event()
+        self._settled = threading.Event()  # ready, or dead before it got there
         self.import_s = 0.0
         self._log = bytearray()
         self._log_start = 0
@@ -107,8 +108,10 @@ class WarmWorker:
                 self.import_s = float(message.get("import_s", 0.0))
                 self._log_start = len(self._log)  # TF's import chatter is not the learner's output
                 self.ready.set()
+                self._settled.set()
                 continue
             self.messages.put(message)
+        self._settled.set()
         self.messages.put(None)
 
     def _read_log(self) -> None:
@@ -133,7 +136,8 @@ class WarmWorker:
         return text
 
     def wait_ready(self, timeout: float = READY_TIMEOUT_S) -> bool:
-        return self.ready.wait(timeout)
+        self._settled.wait(timeout)
+        return self.ready.is_set()
 
     def run(self, job: dict[str, Any], limits: Limits, on_event: EventSink | None = None) -> PhaseOutcome:
         """Hand the job over, stream its events, enforce the wall clock, and classify how it ended."""
