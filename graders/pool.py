@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import queue
 import shutil
 import signal
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 EventSink = Callable[[dict[str, Any]], None]
 PROTOCOL_LINE_LIMIT = 48 * 1024 * 1024  # a base64 model of 32 MiB fits; anything larger is abuse
 READY_TIMEOUT_S = 120.0
+WARMING_NICE = 10
 
 
 @dataclass
@@ -61,7 +63,7 @@ class Runtime:
 class WarmWorker:
     """One sandboxed worker process and the JSON-lines protocol spoken with it."""
 
-    def __init__(self, config: SandboxConfig, runtime: Runtime) -> None:
+    def __init__(self, config: SandboxConfig, runtime: Runtime, nice: int = 0) -> None:
         self.config = config
         self.workdir: Path | None = None
         if config.mode == "bwrap":
@@ -71,7 +73,7 @@ class WarmWorker:
             script, workdir = str(runtime.dir / "worker.py"), str(self.workdir)
         argv = [config.python, "-I", "-B", script, "--threads", str(config.cpus), "--workdir", workdir]
         self.spawned = time.monotonic()
-        self.process = SandboxProcess(config, runtime.dir, argv)
+        self.process = SandboxProcess(config, runtime.dir, argv, nice=nice)
         self.messages: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self.ready = threading.Event()
         self._settled = threading.Event()  # ready, or dead before it got there
@@ -254,7 +256,9 @@ class WorkerPool:
                 if self._closed:
                     return
             assert self.runtime is not None
-            worker = WarmWorker(self.config, self.runtime)
+            # Warming (TF import) runs at low priority so it does not slow a job that is training right now;
+            # tighten() restores full priority when the worker gets its job (root only: others cannot renice up).
+            worker = WarmWorker(self.config, self.runtime, nice=WARMING_NICE if os.geteuid() == 0 else 0)
             with self._lock:
                 self._warming.add(worker)
             ok = worker.wait_ready() and worker.process.proc.poll() is None
@@ -270,7 +274,7 @@ class WorkerPool:
                         worker = None
                 self._lock.notify_all()
         if worker is not None:
-            if not ok:
+            if not ok and not self._closed:
                 log.error("warm worker failed to become ready; its log:\n%s", worker.log_text()[-2000:])
             worker.close()
 

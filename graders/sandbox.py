@@ -200,7 +200,7 @@ def _bwrap_argv(config: SandboxConfig, harness: Path, seccomp: int, limits: Limi
 class SandboxProcess:
     """One sandboxed process: its pipes, its cgroup and the means to end it completely."""
 
-    def __init__(self, config: SandboxConfig, harness: Path, argv: list[str]) -> None:
+    def __init__(self, config: SandboxConfig, harness: Path, argv: list[str], nice: int = 0) -> None:
         self.config = config
         limits = config.ceiling
         self.info = SandboxInfo(isolation=config.mode, cpus=config.cpus)
@@ -231,6 +231,8 @@ class SandboxProcess:
             for path in join:
                 with open(path, "w") as fh:
                     fh.write(str(os.getpid()))
+            if nice:
+                os.nice(nice)
             resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
             resource.setrlimit(resource.RLIMIT_FSIZE, (limits.disk_mb * MiB, limits.disk_mb * MiB))
             resource.setrlimit(resource.RLIMIT_NOFILE, (1024, 1024))
@@ -266,9 +268,10 @@ class SandboxProcess:
                 os.close(fd)
 
     def tighten(self, limits: Limits) -> None:
-        """Lower the cgroup limits to one job's limits (warm workers start with the ceiling)."""
+        """Lower the cgroup limits to one job's limits (warm workers start with the ceiling), full priority again."""
         if not self.cgroup:
             return
+        self._renice_all(0)
         name = "memory.max" if self.cgroup.version == 2 else "memory.limit_in_bytes"
         try:
             with open(self.cgroup.memory_dir / name, "w") as fh:
@@ -278,6 +281,21 @@ class SandboxProcess:
                     fh.write(str(limits.pids))
         except OSError as exc:  # e.g. usage already above the new limit: keep the ceiling, say so
             self.info.warnings.append(f"could not lower the job's limits: {exc}")
+
+    def _renice_all(self, value: int) -> None:
+        """Every thread of every process in the job: Linux nice values are per thread, and TF made many."""
+        if os.geteuid() != 0 or self.cgroup is None:
+            return
+        for pid in self.cgroup.pids():
+            try:
+                tids = os.listdir(f"/proc/{pid}/task")
+            except OSError:
+                continue
+            for tid in tids:
+                try:
+                    os.setpriority(os.PRIO_PROCESS, int(tid), value)
+                except OSError:
+                    pass
 
     def kill(self) -> None:
         """Kill everything the sandbox started: the pid namespace dies with bwrap; the cgroup catches the rest."""
