@@ -12,6 +12,7 @@ from graders.report import Check, Epoch, Failure, GradeReport, truncate_log
 from graders.sandbox import SandboxUnavailable
 from graders.spec import LessonGrading, Limits, SpecError
 from graders.tasks import task_for
+from graders.tasks.model_checks import TamperedResult
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +104,9 @@ def grade(grading: LessonGrading, code: str, pool: WorkerPool, on_event: EventSi
                 report = task.score(grading, prepared, trained, evaluated)
             if not report.history and trained.get("history"):
                 report.history = [Epoch.model_validate(h) for h in trained["history"]]
+    except TamperedResult as exc:
+        report = GradeReport.not_gradable(Failure.contract_error, f"Grading stopped: {exc}. Your code wrote to the "
+                                          "grader's private channel; use print() for your own output.")
     except SandboxUnavailable as exc:
         log.error("sandbox unavailable: %s", exc)
         report = GradeReport.system_error(f"The sandbox could not start: {exc}")

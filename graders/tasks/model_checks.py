@@ -11,6 +11,24 @@ from graders.spec import ModelContract
 RECURRENT = {"LSTM", "GRU", "SimpleRNN", "RNN", "ConvLSTM1D"}
 
 
+class TamperedResult(ValueError):
+    """Phase A's answer is not what our harness writes: the learner's code wrote to the protocol pipe itself."""
+
+
+def validate_trained(trained: dict[str, Any], contract: ModelContract) -> None:
+    """Phase A ran learner code, so its answer is untrusted input: check every field the scorer relies on."""
+    window = trained.get("window")
+    ok = (
+        isinstance(trained.get("model_b64"), str)
+        and isinstance(trained.get("epochs"), int) and isinstance(trained.get("batch_size"), int)
+        and (window is None or (isinstance(window, int) and contract.window_min <= window <= contract.window_max))
+        and isinstance(trained.get("history", []), list)
+        and all(isinstance(h, dict) for h in trained.get("history", []))
+    )
+    if not ok:
+        raise TamperedResult("the training phase's result was malformed")
+
+
 def layer_classes(architecture: dict[str, Any]) -> set[str]:
     layers = architecture.get("layers", [])
     return {layer["class"] for layer in layers} | {layer["wraps"] for layer in layers if layer.get("wraps")}

@@ -85,6 +85,7 @@ def _seed_ids(spec: NextTokenSpec, prepared: TextSplit, window: int) -> list[int
 
 
 def evaluate_job(grading: LessonGrading, prepared: TextSplit, trained: dict[str, Any]) -> dict[str, Any]:
+    model_checks.validate_trained(trained, _spec(grading).contract)
     spec = _spec(grading)
     window = int(trained["window"])
     x_val, _ = _windows(prepared, prepared.validation_start, prepared.heldout_start, window)

@@ -153,6 +153,7 @@ def evaluate_inputs(grading: LessonGrading, split: SequenceSplit, window: int) -
 
 
 def evaluate_job(grading: LessonGrading, prepared: Prepared, trained: dict[str, Any]) -> dict[str, Any]:
+    model_checks.validate_trained(trained, _spec(grading).contract)
     """Phase B runs no learner code, so it may see held-out inputs (which contain earlier held-out targets)."""
     if isinstance(prepared, ArraySplit):
         inputs = {"validation": prepared.part("validation")[0], "heldout": prepared.part("heldout")[0]}

@@ -136,3 +136,9 @@ def test_no_sandbox_process_outlives_the_pool(lstm_lesson: LessonGrading) -> Non
     if os.geteuid() == 0:
         left = subprocess.run(["pgrep", "-u", "65533"], capture_output=True, text=True)
         assert left.stdout.strip() == ""
+
+
+def test_forged_protocol_result_is_not_trusted(lstm_lesson: LessonGrading, pool: WorkerPool) -> None:
+    report = grade(lstm_lesson, build("forged-result.py"), pool)
+    assert report.status.value == "not_gradable", report.summary
+    assert "private channel" in report.summary
