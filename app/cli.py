@@ -169,8 +169,12 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
     if args.reload:
         uvicorn.run("app.main:create_app", factory=True, host=args.host, port=args.port, reload=True)
-    else:
-        uvicorn.run(create_app(settings), host=args.host, port=args.port)
+        return 0
+    try:
+        app = create_app(settings)
+    except (LessonError, SandboxUnavailable) as exc:
+        return _fail(f"cannot start: {exc}")
+    uvicorn.run(app, host=args.host, port=args.port)
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -27,7 +28,7 @@ def test_repository_lessons_all_load_in_order() -> None:
 def test_front_matter_error_names_file_and_field(tmp_path: Path) -> None:
     lesson = copy_lesson(tmp_path)
     md = lesson / "lesson.md"
-    md.write_text(md.read_text().replace("minutes: 30", "minutes: lots"))
+    md.write_text(re.sub(r"(?m)^minutes: \d+", "minutes: lots", md.read_text()))
     with pytest.raises(LessonError) as err:
         load_catalog(tmp_path)
     assert f"{md}: minutes:" in str(err.value)
@@ -36,7 +37,7 @@ def test_front_matter_error_names_file_and_field(tmp_path: Path) -> None:
 def test_unknown_front_matter_field_is_refused(tmp_path: Path) -> None:
     lesson = copy_lesson(tmp_path)
     md = lesson / "lesson.md"
-    md.write_text(md.read_text().replace("order: 3", "order: 3\ndifficulty: hard"))
+    md.write_text(re.sub(r"(?m)^order: (\d+)", r"order: \1\ndifficulty: hard", md.read_text()))
     with pytest.raises(LessonError, match="difficulty: Extra inputs are not permitted"):
         load_catalog(tmp_path)
 

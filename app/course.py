@@ -1,0 +1,138 @@
+"""The course as served: the validated catalog and each lesson's rendered page, reloaded when lesson files change."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.catalog import Catalog, Lesson, LessonError, load_catalog
+from app.rendering import asset_url, render_inline, render_markdown
+from app.store import LessonProgress
+
+log = logging.getLogger(__name__)
+
+RECHECK_S = 2.0  # how often lesson files are stat'ed for changes (an edit shows up on the next request after)
+NOT_STARTED = LessonProgress(attempts=0, best_score=None, passed=False)
+
+
+@dataclass(frozen=True)
+class LessonLink:
+    slug: str
+    title: str
+
+
+@dataclass(frozen=True)
+class LessonPage:
+    """Everything lesson.html shows about a lesson, rendered once per catalog load."""
+
+    slug: str
+    title: str
+    summary: str
+    minutes: int
+    objectives_html: list[str]
+    hints_html: list[str]
+    body_html: str
+    starter: str
+    previous: LessonLink | None
+    next: LessonLink | None
+
+    @classmethod
+    def from_lesson(cls, lesson: Lesson, catalog: Catalog) -> LessonPage:
+        before, after = catalog.neighbours(lesson.slug)
+
+        def resolve(name: str) -> str | None:
+            return asset_url(lesson.slug, name) if lesson.asset_path(name) else None
+
+        return cls(
+            slug=lesson.slug, title=lesson.meta.title, summary=lesson.meta.summary, minutes=lesson.meta.minutes,
+            objectives_html=[render_inline(o) for o in lesson.meta.objectives],
+            hints_html=[render_inline(h) for h in lesson.meta.hints],
+            body_html=render_markdown(lesson.body_markdown, resolve, str(lesson.folder / "lesson.md")),
+            starter=lesson.starter,
+            previous=LessonLink(before.slug, before.meta.title) if before else None,
+            next=LessonLink(after.slug, after.meta.title) if after else None,
+        )
+
+
+@dataclass(frozen=True)
+class CourseEntry:
+    """One row of the course page: a lesson and what this learner has done on it."""
+
+    number: int
+    slug: str
+    title: str
+    summary: str
+    minutes: int
+    progress: LessonProgress
+
+
+def _fingerprint(lessons_dir: Path) -> tuple[tuple[str, int, int], ...]:
+    """Names, sizes and mtimes of every file one level inside each lesson folder: cheap to take, changes on edit."""
+    entries: list[tuple[str, int, int]] = []
+    try:
+        for folder in sorted(lessons_dir.iterdir()):
+            if folder.is_dir():
+                for path in sorted(folder.iterdir()):
+                    stat = path.stat()
+                    entries.append((str(path), stat.st_size, stat.st_mtime_ns))
+    except OSError:
+        pass
+    return tuple(entries)
+
+
+class Course:
+    """The current catalog and its rendered pages. A lesson edited while serving is reloaded; a broken edit is
+    logged and the last good version keeps being served (at start-up a broken lesson is fatal instead)."""
+
+    def __init__(self, lessons_dir: Path) -> None:
+        self.lessons_dir = lessons_dir
+        self._lock = threading.Lock()
+        self._checked = time.monotonic()
+        self._print = _fingerprint(lessons_dir)
+        self._catalog = load_catalog(lessons_dir)  # LessonError propagates: the app refuses to start
+        self._pages = self._render(self._catalog)
+
+    @staticmethod
+    def _render(catalog: Catalog) -> dict[str, LessonPage]:
+        return {lesson.slug: LessonPage.from_lesson(lesson, catalog) for lesson in catalog}
+
+    def _refresh(self) -> None:
+        now = time.monotonic()
+        if now - self._checked < RECHECK_S:
+            return
+        with self._lock:
+            if now - self._checked < RECHECK_S:
+                return
+            self._checked = now
+            current = _fingerprint(self.lessons_dir)
+            if current == self._print:
+                return
+            self._print = current
+            try:
+                catalog = load_catalog(self.lessons_dir)
+                pages = self._render(catalog)
+            except LessonError as exc:
+                log.error("lessons changed but do not load; still serving the previous version:\n%s", exc)
+                return
+            self._catalog, self._pages = catalog, pages
+            log.info("lessons reloaded: %d lesson(s)", len(catalog))
+
+    @property
+    def catalog(self) -> Catalog:
+        self._refresh()
+        return self._catalog
+
+    def lesson(self, slug: str) -> Lesson | None:
+        return self.catalog.get(slug)
+
+    def page(self, slug: str) -> LessonPage | None:
+        self._refresh()
+        return self._pages.get(slug)
+
+    def entries(self, progress: dict[str, LessonProgress]) -> list[CourseEntry]:
+        return [CourseEntry(number=n, slug=lesson.slug, title=lesson.meta.title, summary=lesson.meta.summary,
+                            minutes=lesson.meta.minutes, progress=progress.get(lesson.slug, NOT_STARTED))
+                for n, lesson in enumerate(self.catalog, start=1)]

@@ -1,0 +1,273 @@
+// The lesson page: editor with autosave, submit, live grading progress over SSE, the report, past submissions.
+import { h, STATUS_LABELS, percent, ago } from "/static/js/dom.js";
+import { renderReport } from "/static/js/report.js";
+import { lossChart } from "/static/js/charts.js";
+import { setupSplitter, setupHints } from "/static/js/layout.js";
+
+const root = document.getElementById("lesson");
+const slug = root.dataset.slug;
+const maxBytes = Number(root.dataset.maxCodeBytes);
+const listUrl = root.dataset.submissionsUrl;
+const codeKey = `rnnlab:v1:code:${slug}`;
+const $ = (id) => document.getElementById(id);
+const ui = {
+  submit: $("submit"), reset: $("reset"), notice: $("notice"), saveState: $("save-state"),
+  progress: $("progress"), progressText: $("progress-text"), bar: $("epoch-bar"), epochCount: $("epoch-count"),
+  liveChart: $("live-chart"), liveFigure: $("live-chart").closest("figure"), report: $("report"),
+  list: $("submissions"), listEmpty: $("history-empty"),
+};
+const PHASE_TEXT = {
+  train: "Loading your code and training your model…", build: "Building your model…",
+  evaluate: "Training done. Scoring your model on held-out data…", predict: "Predicting the held-out data…",
+  score: "Scoring…",
+};
+let editor;
+let starter = "";
+let following = null; // {id, source, chart, epochs}
+let shownId = null;
+
+// ---- notices and saving -------------------------------------------------------------------------------------
+function notify(message, kind = "error") {
+  ui.notice.hidden = !message;
+  ui.notice.className = `notice notice-${kind}`;
+  ui.notice.textContent = message || "";
+}
+
+let saveTimer = null;
+function save(code) {
+  ui.saveState.textContent = "Saving…";
+  clearTimeout(saveTimer);
+  saveTimer = setTimeout(() => {
+    try {
+      if (code === starter) localStorage.removeItem(codeKey);
+      else localStorage.setItem(codeKey, code);
+      ui.saveState.textContent = "Saved in this browser";
+    } catch {
+      ui.saveState.textContent = "Not saved: this browser blocks local storage";
+    }
+  }, 300);
+}
+
+function savedCode() {
+  try { return localStorage.getItem(codeKey); } catch { return null; }
+}
+
+// ---- the editor (a plain textarea if CodeMirror cannot load) --------------------------------------------------
+async function mountEditor() {
+  const fallback = $("code-fallback");
+  starter = fallback.defaultValue;
+  const initial = savedCode() ?? starter;
+  try {
+    const { createEditor } = await import("/static/js/editor.js");
+    fallback.parentElement.replaceChildren();
+    editor = createEditor($("editor"), initial, { onChange: save, onSubmit: submit, label: "Your code (Python)" });
+  } catch (err) {
+    console.error("CodeMirror failed to load; using a plain text area", err);
+    fallback.value = initial;
+    fallback.addEventListener("input", () => save(fallback.value));
+    fallback.addEventListener("keydown", (e) => {
+      if ((e.ctrlKey || e.metaKey) && e.key === "Enter") { e.preventDefault(); submit(); }
+    });
+    editor = { getCode: () => fallback.value, setCode: (code) => { fallback.value = code; save(code); },
+      focus: () => fallback.focus() };
+  }
+  ui.saveState.textContent = initial === starter ? "" : "Restored your saved code";
+}
+
+// ---- submitting and following ---------------------------------------------------------------------------------
+function setBusy(busy) {
+  ui.submit.disabled = busy;
+  ui.submit.firstChild.textContent = busy ? "Grading… " : "Submit ";
+}
+
+async function errorMessage(response) {
+  try {
+    const body = await response.json();
+    if (body && typeof body.detail === "string") return body.detail;
+  } catch { /* not JSON */ }
+  return `The server answered ${response.status} ${response.statusText}.`;
+}
+
+async function submit() {
+  if (following) return;
+  const code = editor.getCode();
+  const size = new TextEncoder().encode(code).length;
+  if (size > maxBytes) {
+    notify(`Your code is ${size.toLocaleString()} bytes; the limit is ${maxBytes.toLocaleString()} bytes.`);
+    return;
+  }
+  notify("");
+  setBusy(true);
+  let response;
+  try {
+    response = await fetch(`/api/lessons/${encodeURIComponent(slug)}/submissions`, {
+      method: "POST", headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify({ code }),
+    });
+  } catch {
+    setBusy(false);
+    notify("Could not reach the server. Check your connection and submit again; your code is saved.");
+    return;
+  }
+  if (!response.ok) {
+    setBusy(false);
+    notify(await errorMessage(response));
+    return;
+  }
+  const created = await response.json();
+  follow(created.id, created.position);
+  refreshList();
+}
+
+function resetProgress(epochs) {
+  following.epochs = epochs || null;
+  ui.liveFigure.hidden = true; // shown with the first epoch: some lessons grade without training
+  if (following.chart) following.chart.destroy();
+  following.chart = lossChart(ui.liveChart);
+  if (epochs) { ui.bar.max = epochs; ui.bar.value = 0; } else { ui.bar.removeAttribute("value"); }
+  ui.epochCount.textContent = epochs ? `0 / ${epochs}` : "";
+}
+
+function follow(id, position) {
+  stopFollowing();
+  setBusy(true);
+  following = { id, source: null, chart: null, epochs: null };
+  ui.progress.hidden = false;
+  ui.report.hidden = true;
+  resetProgress(null);
+  ui.progressText.textContent = position ? queuedText(position) : "Submitted…";
+  const source = new EventSource(`/api/submissions/${id}/events`);
+  following.source = source;
+  const on = (name, handler) => source.addEventListener(name, (e) => {
+    if (following && following.id === id) handler(JSON.parse(e.data));
+  });
+  on("queued", (e) => { ui.progressText.textContent = queuedText(e.position); });
+  on("started", () => { resetProgress(null); ui.progressText.textContent = "Starting a sandbox for your code…"; });
+  on("phase", (e) => {
+    if (e.phase === "train" && e.epochs) {
+      resetProgress(e.epochs);
+      ui.progressText.textContent = `Training: 0 of ${e.epochs} epochs…`;
+    } else {
+      ui.progressText.textContent = PHASE_TEXT[e.phase] || "Grading…";
+      if (e.phase !== "train" && following.epochs) ui.bar.value = ui.bar.max;
+    }
+  });
+  on("epoch", (e) => {
+    const total = e.epochs || following.epochs;
+    if (total && total !== following.epochs) { following.epochs = total; ui.bar.max = total; }
+    ui.bar.value = Math.min(e.epoch, ui.bar.max);
+    ui.epochCount.textContent = total ? `${e.epoch} / ${total}` : `${e.epoch}`;
+    const loss = typeof e.loss === "number" ? ` — loss ${e.loss.toPrecision(3)}` : "";
+    ui.progressText.textContent = `Training: epoch ${e.epoch}${total ? ` of ${total}` : ""}${loss}`;
+    ui.liveFigure.hidden = false;
+    following.chart.add(e.epoch, e.loss, e.val_loss);
+  });
+  on("report", (e) => finish(e.submission));
+  source.onerror = () => {
+    // CONNECTING: the browser retries by itself. CLOSED: the stream was refused; ask once instead.
+    if (source.readyState === EventSource.CLOSED) pollOnce(id);
+  };
+}
+
+function queuedText(position) {
+  return position === 1 ? "Queued: you are next." : `Queued: position ${position} in line.`;
+}
+
+async function pollOnce(id) {
+  const response = await fetch(`/api/submissions/${id}`).catch(() => null);
+  if (!response || !response.ok) {
+    stopFollowing();
+    notify(response ? await errorMessage(response) : "Lost contact with the server; reload to see your result.");
+    return;
+  }
+  const submission = await response.json();
+  if (["queued", "running"].includes(submission.status)) setTimeout(() => following && follow(id), 2000);
+  else finish(submission);
+}
+
+function stopFollowing() {
+  if (following) {
+    if (following.source) following.source.close();
+    if (following.chart) following.chart.destroy();
+  }
+  following = null;
+  setBusy(false);
+}
+
+function finish(submission) {
+  stopFollowing();
+  ui.progress.hidden = true;
+  show(submission);
+  ui.report.focus({ preventScroll: false });
+  refreshList();
+}
+
+function show(submission) {
+  shownId = submission.id;
+  renderReport(ui.report, submission);
+  markCurrent();
+}
+
+// ---- the learner's submissions --------------------------------------------------------------------------------
+function markCurrent() {
+  for (const button of ui.list.querySelectorAll("button[data-id]")) {
+    if (Number(button.dataset.id) === shownId) button.setAttribute("aria-current", "true");
+    else button.removeAttribute("aria-current");
+  }
+}
+
+async function openSubmission(id) {
+  const response = await fetch(`/api/submissions/${id}`).catch(() => null);
+  if (!response || !response.ok) { notify(response ? await errorMessage(response) : "Could not reach the server."); return; }
+  const submission = await response.json();
+  editor.setCode(submission.code);
+  notify(`Submission #${id} is in the editor. Press Ctrl+Z in the editor to get your previous code back.`, "info");
+  if (["queued", "running"].includes(submission.status)) follow(id, submission.position);
+  else show(submission);
+}
+
+function renderList(items) {
+  ui.listEmpty.hidden = items.length > 0;
+  ui.list.replaceChildren(...items.map((s) => h("li", {},
+    h("button", { type: "button", class: "submission", "data-id": s.id, onclick: () => openSubmission(s.id) },
+    h("span", { class: "visually-hidden" }, "Open submission: "),
+    h("span", { class: `badge badge-${s.status}` }, STATUS_LABELS[s.status] || s.status),
+    h("span", { class: "submission-id" }, `#${s.id}`),
+    h("span", { class: "submission-score" }, ["queued", "running"].includes(s.status) ? "" : percent(s.score)),
+    h("span", { class: "submission-summary" }, s.summary),
+    h("time", { datetime: s.created, class: "muted" }, ago(s.created))))));
+  markCurrent();
+}
+
+async function refreshList() {
+  const response = await fetch(listUrl).catch(() => null);
+  if (!response || !response.ok) return [];
+  const items = await response.json();
+  renderList(items);
+  return items;
+}
+
+// ---- start ----------------------------------------------------------------------------------------------------
+async function start() {
+  setupSplitter(root, $("splitter"));
+  setupHints(slug);
+  const mac = /Mac|iPhone|iPad/.test(navigator.platform);
+  $("shortcut").textContent = mac ? "⌘ Enter" : "Ctrl+Enter";
+  await mountEditor();
+  ui.submit.addEventListener("click", submit);
+  ui.reset.addEventListener("click", () => {
+    editor.setCode(starter);
+    notify("The starter code is back. Press Ctrl+Z in the editor to undo.", "info");
+    editor.focus();
+  });
+  // A reload picks up where the learner was: a grading in flight, else the last report.
+  const items = await refreshList();
+  const latest = items[0];
+  if (latest && ["queued", "running"].includes(latest.status)) follow(latest.id);
+  else if (latest) {
+    const response = await fetch(`/api/submissions/${latest.id}`).catch(() => null);
+    if (response && response.ok) show(await response.json());
+  }
+}
+
+start();

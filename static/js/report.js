@@ -1,0 +1,180 @@
+// The grading report: banner, score, checks, metrics against the baseline, loss curve, predictions, log.
+import { h, STATUS_LABELS, percent, fmt, richText } from "/static/js/dom.js";
+import { lossChart, predictionChart } from "/static/js/charts.js";
+
+const ICONS = { passed: "✓", failed: "✗", not_gradable: "!", error: "!" };
+const METRIC_NAMES = { rmse: "RMSE", mae: "MAE", mse: "MSE" };
+let charts = [];
+
+/** A message's first line as text; what follows (a code excerpt with a caret) keeps its layout in <pre>. */
+function message(text, cls) {
+  const [first, ...rest] = String(text || "").split("\n");
+  const tail = rest.join("\n").replace(/\s+$/, "");
+  return [h("p", { class: cls }, richText(first)), tail ? h("pre", { class: "message-code", tabindex: "0" }, tail) : null];
+}
+
+function banner(submission, report) {
+  const status = submission.status;
+  const heading = status === "passed" ? "Passed — well done!"
+    : status === "failed" ? "Not passed yet"
+    : status === "not_gradable" ? "Your code could not be graded"
+    : "Something went wrong on our side";
+  return h("div", { class: `banner banner-${status}` },
+    h("span", { class: "banner-icon", "aria-hidden": "true" }, ICONS[status] || "•"),
+    h("div", { class: "banner-text" },
+      h("h3", { id: "report-title" }, heading),
+      message(report.summary, "")),
+    h("div", { class: "score", "aria-label": `Score ${percent(submission.score)}` },
+      h("span", { class: "score-value" }, percent(submission.score)), h("span", { class: "score-label" }, "score")));
+}
+
+function checkList(checks) {
+  if (!checks.length) return null;
+  return h("section", { class: "checks" }, h("h4", {}, "Checks"),
+    h("ul", {}, checks.map((c) => {
+      const state = c.skipped ? "skipped" : c.passed ? "pass" : "fail";
+      const mark = c.skipped ? "–" : c.passed ? "✓" : "✗";
+      const label = c.skipped ? "skipped" : c.passed ? "passed" : "failed";
+      return h("li", { class: `check check-${state}` },
+        h("span", { class: "check-mark", "aria-hidden": "true" }, mark),
+        h("div", { class: "check-body" },
+          h("p", { class: "check-title" }, h("span", { class: "visually-hidden" }, `${label}: `), c.title,
+            h("span", { class: "check-points" }, ` ${fmt(c.points, 3)} / ${fmt(c.max_points, 3)} pt`)),
+          c.message ? message(c.message, "check-message") : null));
+    })));
+}
+
+const METRICS = {
+  rmse: { label: "RMSE", lowerIsBetter: true }, mae: { label: "MAE", lowerIsBetter: true },
+  mse: { label: "MSE", lowerIsBetter: true },
+  bits_per_char: { label: "Bits per character", phrase: "bits per character", lowerIsBetter: true },
+  accuracy: { label: "Accuracy", phrase: "accuracy", lowerIsBetter: false, percent: true },
+};
+const OTHER_LABELS = {
+  heldout_samples: "Held-out samples", heldout_windows: "Held-out windows", cases: "Hidden test cases",
+  cases_passed: "Cases passed", ratio_to_baseline: "Your error ÷ baseline error", heldout_accuracy: "Held-out accuracy",
+};
+
+// The grader writes -1 for a metric that was not finite (NaN predictions).
+function metricValue(kind, value) {
+  if (typeof value !== "number" || (METRICS[kind].lowerIsBetter && value < 0)) return "not a number";
+  return METRICS[kind].percent ? `${(value * 100).toFixed(1)}%` : fmt(value);
+}
+
+function verdict(kind, mine, base) {
+  const what = METRICS[kind].phrase || METRICS[kind].label;
+  if (typeof mine !== "number" || typeof base !== "number" || (METRICS[kind].lowerIsBetter && mine < 0)) return null;
+  if (METRICS[kind].lowerIsBetter) {
+    if (!base) return null;
+    const better = Math.round((1 - mine / base) * 100);
+    return h("p", { class: `verdict ${better > 0 ? "good" : "bad"}` }, better > 0
+      ? `Your model's held-out ${what} is ${better}% lower than the baseline's.`
+      : `Your model's held-out ${what} is ${-better}% higher than the baseline's: it does worse than the naive guess.`);
+  }
+  const points = Math.round((mine - base) * 1000) / 10;
+  return h("p", { class: `verdict ${points > 0 ? "good" : "bad"}` }, points > 0
+    ? `Your model's held-out ${what} is ${points} points above the baseline's.`
+    : `Your model's held-out ${what} is not above the baseline's.`);
+}
+
+function metricTable(metrics) {
+  const kind = Object.keys(METRICS).find((m) => `heldout_${m}` in metrics && `baseline_${m}` in metrics);
+  const used = new Set();
+  let comparison = null;
+  if (kind) {
+    const rows = [["Held-out (never seen by your code)", `heldout_${kind}`, `baseline_${kind}`],
+      ["Validation", `validation_${kind}`, `validation_baseline_${kind}`]].filter(([, mine]) => mine in metrics);
+    rows.forEach(([, mine, base]) => { used.add(mine); used.add(base); });
+    comparison = [
+      h("div", { class: "table-wrap" }, h("table", {},
+        h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Data"), h("th", { scope: "col" }, "Your model"),
+          h("th", { scope: "col" }, "Naive baseline"))),
+        h("tbody", {}, rows.map(([label, mine, base]) => h("tr", {}, h("th", { scope: "row" }, label),
+          h("td", {}, metricValue(kind, metrics[mine])),
+          h("td", {}, base in metrics ? metricValue(kind, metrics[base]) : "–")))))),
+      verdict(kind, metrics[`heldout_${kind}`], metrics[`baseline_${kind}`]),
+    ];
+  }
+  const others = Object.entries(metrics).filter(([key]) => !used.has(key));
+  if (!comparison && !others.length) return null;
+  return h("section", { class: "metrics" },
+    h("h4", {}, kind ? `${METRICS[kind].label}: your model against the naive baseline` : "Figures"),
+    comparison,
+    others.length ? h("dl", { class: "figures" }, others.map(([key, value]) => [
+      h("dt", {}, OTHER_LABELS[key] || key.replaceAll("_", " ")),
+      h("dd", {}, key.endsWith("accuracy") && typeof value === "number" ? `${(value * 100).toFixed(1)}%` : fmt(value)),
+    ])) : null);
+}
+
+function samplePlot(sample) {
+  return h("section", { class: "sample" }, h("h4", {}, "Text your model generated"),
+    h("p", { class: "muted" }, `From the seed below, sampling at temperature ${sample.temperature ?? "–"}.`),
+    h("pre", { class: "generated", tabindex: "0" }, h("span", { class: "seed" }, sample.seed || ""), sample.text || ""));
+}
+
+function confusionPlot(confusion) {
+  const labels = confusion.labels || [];
+  return h("section", { class: "confusion" }, h("h4", {}, "Confusion matrix (held-out)"),
+    h("p", { class: "muted" }, "Rows: the true class. Columns: what your model predicted. The diagonal is right."),
+    h("div", { class: "table-wrap" }, h("table", {},
+      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "True ↓ · predicted →"),
+        labels.map((l) => h("th", { scope: "col" }, String(l))))),
+      h("tbody", {}, (confusion.matrix || []).map((row, i) => h("tr", {}, h("th", { scope: "row" }, String(labels[i])),
+        row.map((n, j) => h("td", { class: i === j ? "diagonal" : null }, String(n)))))))));
+}
+
+function trainingLine(training) {
+  if (!training || !training.epochs_run) return null;
+  const parts = [`${training.epochs_run} of ${training.epochs} epochs`];
+  if (training.batch_size) parts.push(`batch size ${training.batch_size}`);
+  if (training.window) parts.push(`window ${training.window}`);
+  if (training.params) parts.push(`${training.params.toLocaleString()} parameters`);
+  const line = h("p", { class: "muted" }, `Trained ${parts.join(", ")}.`);
+  if (training.stopped_for_time) {
+    return [line, h("p", { class: "notice notice-warn" },
+      "Training was stopped at the time limit. Fewer epochs or a smaller model would finish in time.")];
+  }
+  return line;
+}
+
+function chartFigure(id, caption) {
+  return h("figure", { class: "chart-figure" }, h("div", { class: "chart", id }), h("figcaption", {}, caption));
+}
+
+function logBlock(log) {
+  if (!log) return null;
+  return h("details", { class: "log" }, h("summary", {}, "Output of your code (log)"), h("pre", { tabindex: "0" }, log));
+}
+
+/** Replaces the content of `container` with the report of a finished submission. */
+export function renderReport(container, submission) {
+  charts.forEach((c) => c.destroy());
+  charts = [];
+  const report = submission.report || { summary: "", checks: [], metrics: {}, history: [], plots: {} };
+  const history = report.history || [];
+  const validation = (report.plots || {}).validation;
+  // replaceChildren() would print null as "null": keep only real nodes.
+  const parts = [
+    h("p", { class: "report-meta muted" }, `Submission #${submission.id} · ${STATUS_LABELS[submission.status] || submission.status}`),
+    banner(submission, report),
+    checkList(report.checks || []),
+    metricTable(report.metrics || {}),
+    trainingLine(report.training),
+    history.length ? chartFigure("loss-chart", "Training and validation loss per epoch.") : null,
+    validation && validation.truth ? chartFigure("prediction-chart",
+      "Your predictions against the true series on the validation part (in the data's units).") : null,
+    report.plots && report.plots.sample ? samplePlot(report.plots.sample) : null,
+    report.plots && report.plots.confusion ? confusionPlot(report.plots.confusion) : null,
+    logBlock(report.log),
+  ].flat().filter(Boolean);
+  container.replaceChildren(...parts);
+  container.hidden = false;
+  if (history.length) {
+    const chart = lossChart(container.querySelector("#loss-chart"));
+    chart.set(history);
+    charts.push(chart);
+  }
+  if (validation && validation.truth) {
+    charts.push(predictionChart(container.querySelector("#prediction-chart"), validation.truth, validation.prediction || []));
+  }
+}

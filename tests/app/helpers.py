@@ -1,0 +1,91 @@
+"""Helpers shared by the HTTP tests: a fake grader and small request shortcuts."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from graders import Check, Failure, GradeReport
+
+LSTM = "lstm-sequence-prediction"
+SECOND = "gru-sequence-prediction"
+
+
+class FakeGrader:
+    """Stands in for graders.grade: emits the same events, returns a report chosen by a marker in the code.
+
+    `# PASS` -> passed, `# FAIL` -> failed, `# CRASH` -> raises (a bug of ours), anything else -> not_gradable.
+    Set `gate` to hold a grading in the training phase until the test releases it.
+    """
+
+    def __init__(self) -> None:
+        self.gate: threading.Event | None = None
+        self.training = threading.Event()
+        self.codes: list[str] = []
+
+    def __call__(self, grading: Any, code: str, pool: Any, on_event: Any = None, heldout_dir: Any = None,
+                 seed: int = 0) -> GradeReport:
+        self.codes.append(code)
+        emit = on_event or (lambda event: None)
+        emit({"event": "phase", "phase": "train"})
+        emit({"event": "phase", "phase": "train", "epochs": 3})
+        for epoch in (1, 2):
+            emit({"event": "epoch", "epoch": epoch, "epochs": 3, "loss": 1.0 / epoch, "val_loss": 1.5 / epoch})
+        self.training.set()
+        if self.gate is not None:
+            self.gate.wait(20)
+        emit({"event": "epoch", "epoch": 3, "epochs": 3, "loss": 0.3, "val_loss": float("nan")})
+        emit({"event": "epoch", "epoch": "<script>", "loss": "x"})  # forged by learner code: dropped
+        emit({"event": "phase", "phase": "evaluate"})
+        if "# CRASH" in code:
+            raise RuntimeError("grader bug")
+        history = [{"epoch": 1, "loss": 1.0, "val_loss": 1.5}]
+        if "# PASS" in code or "# FAIL" in code:
+            ok = "# PASS" in code
+            checks = [Check(id="contract", title="Module meets the contract", passed=True, points=1.0),
+                      Check(id="beats_baseline", title="Beats the naive baseline", passed=ok, points=4.0 if ok else 0,
+                            max_points=4.0, message="Held-out RMSE 0.33 vs 0.63 <b>baseline</b>")]
+            report = GradeReport.from_checks(checks, metrics={"heldout_rmse": 0.33, "baseline_rmse": 0.63},
+                                             history=history, log="<script>alert(1)</script>")
+        else:
+            report = GradeReport.not_gradable(Failure.syntax_error, "Syntax error on line 1: '(' was never closed")
+        emit({"event": "report", "status": report.status.value, "score": report.score})
+        return report
+
+
+def wait_for(client: TestClient, submission_id: int, done: tuple[str, ...] = ("passed", "failed", "not_gradable",
+             "error"), timeout: float = 10.0) -> dict[str, Any]:
+    """Poll a submission until its status is one of `done`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        body = client.get(f"/api/submissions/{submission_id}").json()
+        if body["status"] in done or time.monotonic() > deadline:
+            return dict(body)
+        time.sleep(0.02)
+
+
+def submit(client: TestClient, code: str = "# PASS\n", slug: str = LSTM) -> int:
+    response = client.post(f"/api/lessons/{slug}/submissions", json={"code": code})
+    assert response.status_code == 202, response.text
+    return int(response.json()["id"])
+
+
+def read_events(client: TestClient, submission_id: int) -> list[dict[str, Any]]:
+    """Every SSE event of one stream (until the server ends it), with the event name checked against the data."""
+    events: list[dict[str, Any]] = []
+    with client.stream("GET", f"/api/submissions/{submission_id}/events") as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        name = None
+        for line in response.iter_lines():
+            if line.startswith("event: "):
+                name = line.removeprefix("event: ")
+            elif line.startswith("data: "):
+                event = json.loads(line.removeprefix("data: "))
+                assert event["event"] == name
+                events.append(event)
+    return events

@@ -1,0 +1,50 @@
+"""The web process itself: it never imports TensorFlow or Keras (even while grading) and its memory stays small."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app.config import REPO_ROOT
+
+RSS_LIMIT_MB = 160  # measured ~95 MB; TensorFlow alone would add ~570 MB
+
+SCRIPT = r"""
+import json, resource, sys, time
+from fastapi.testclient import TestClient
+from app.config import Settings
+from app.main import create_app
+
+settings = Settings(data_dir=sys.argv[1], pool_size=0)
+with TestClient(create_app(settings)) as client:
+    for url in ("/", "/lessons/lstm-sequence-prediction", "/healthz", "/docs", "/openapi.json",
+                "/lessons/lstm-sequence-prediction/starter.py", "/static/js/lesson.js"):
+        assert client.get(url).status_code == 200, url
+    created = client.post("/api/lessons/lstm-sequence-prediction/submissions", json={"code": "x = (\n"}).json()
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        status = client.get(created["url"]).json()["status"]
+        if status not in ("queued", "running"):
+            break
+        time.sleep(0.2)
+heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("tensorflow", "keras", "torch", "jax"))
+rss_kb = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmRSS:"))
+peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"status": status, "heavy": heavy, "rss_mb": rss_kb / 1024, "peak_mb": peak_kb / 1024}))
+"""
+
+
+@pytest.mark.sandbox
+@pytest.mark.slow
+def test_web_process_never_imports_tensorflow_and_stays_small(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-c", SCRIPT, str(tmp_path / "data")], cwd=REPO_ROOT,
+                            capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stderr[-3000:]
+    facts = json.loads(result.stdout.strip().splitlines()[-1])
+    assert facts["status"] == "not_gradable"  # graded for real, in the sandbox
+    assert facts["heavy"] == []
+    assert facts["peak_mb"] < RSS_LIMIT_MB, facts

@@ -1,0 +1,111 @@
+"""The grading queue: event sanitising, recording reports, abandoning work on shutdown, resuming at start."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app import queue as queue_module
+from app.queue import GradingQueue, QueueFull, clean_event
+from app.store import Store, SubmissionStatus
+from graders import Failure, GradeReport
+from tests.app.helpers import FakeGrader
+
+
+def test_clean_event_keeps_known_fields_of_known_types_only() -> None:
+    assert clean_event({"event": "phase", "phase": "train", "epochs": 20, "secret": 1}) == {
+        "event": "phase", "phase": "train", "epochs": 20}
+    assert clean_event({"event": "phase", "phase": "<img onerror=x>"}) is None
+    assert clean_event({"event": "epoch", "epoch": 2, "epochs": 20, "loss": 0.5, "val_loss": "NaN"}) == {
+        "event": "epoch", "epoch": 2, "epochs": 20, "loss": 0.5, "val_loss": None}
+    assert clean_event({"event": "epoch", "epoch": True}) is None
+    assert clean_event({"event": "epoch", "epoch": 10**9}) is None
+    assert clean_event({"event": "epoch", "epoch": 1, "loss": float("inf")})["loss"] is None  # type: ignore[index]
+    assert clean_event({"event": "report", "status": "passed"}) is None  # only the queue announces reports
+
+
+class FakeLesson:
+    grading = None
+
+
+def make_queue(tmp_path: Path, **kwargs: Any) -> tuple[GradingQueue, Store]:
+    store = Store(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    lessons = {"a": FakeLesson()}
+    queue = GradingQueue(store, lessons.get, pool=None, **kwargs)  # type: ignore[arg-type]
+    return queue, store
+
+
+def wait_done(store: Store, submission_id: int, timeout: float = 5.0) -> SubmissionStatus:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        submission = store.get_submission(submission_id)
+        if submission is not None and submission.done:
+            return submission.status
+        time.sleep(0.01)
+    raise AssertionError("not graded in time")
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch) -> FakeGrader:
+    grader = FakeGrader()
+    monkeypatch.setattr(queue_module, "grade", grader)
+    return grader
+
+
+def test_queue_grades_and_records(tmp_path: Path, fake: FakeGrader) -> None:
+    queue, store = make_queue(tmp_path)
+    queue.start()
+    learner = store.create_learner()
+    try:
+        passed = queue.enqueue(learner, "a", "# PASS")
+        missing = queue.enqueue(learner, "gone", "# PASS")
+        assert wait_done(store, passed.id) is SubmissionStatus.passed
+        assert wait_done(store, missing.id) is SubmissionStatus.error
+        report = store.get_submission(missing.id).report  # type: ignore[union-attr]
+        assert report is not None and "no longer exists" in report["summary"]
+    finally:
+        queue.stop()
+        queue.join()
+
+
+def test_learner_limit(tmp_path: Path, fake: FakeGrader) -> None:
+    queue, store = make_queue(tmp_path, max_queued_per_learner=1)  # not started: everything stays queued
+    learner = store.create_learner()
+    queue.enqueue(learner, "a", "x")
+    with pytest.raises(QueueFull) as info:
+        queue.enqueue(learner, "a", "x")
+    assert info.value.retry_after > 0
+
+
+def test_a_grading_cut_short_by_shutdown_is_not_recorded_and_resumes(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    started = threading.Event()
+    release = threading.Event()
+
+    def killed_by_shutdown(*args: Any, **kwargs: Any) -> GradeReport:
+        started.set()
+        release.wait(5)
+        return GradeReport.not_gradable(Failure.killed, "killed by signal SIGKILL")
+
+    monkeypatch.setattr(queue_module, "grade", killed_by_shutdown)
+    queue, store = make_queue(tmp_path)
+    queue.start()
+    submission = queue.enqueue(store.create_learner(), "a", "# PASS")
+    assert started.wait(5)
+    queue.stop()
+    release.set()  # what pool.close() does to a grading in flight
+    queue.join()
+    assert store.get_submission(submission.id).status is SubmissionStatus.running  # type: ignore[union-attr]
+
+    monkeypatch.setattr(queue_module, "grade", FakeGrader())
+    again = GradingQueue(store, {"a": FakeLesson()}.get, pool=None)  # type: ignore[arg-type]
+    assert again.start() == [submission.id]
+    try:
+        assert wait_done(store, submission.id) is SubmissionStatus.passed
+    finally:
+        again.stop()
+        again.join()

@@ -1,0 +1,75 @@
+"""The store: learners as real foreign keys, the queue order, re-queueing after a stop, per-lesson progress."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy.exc import IntegrityError
+
+from app.store import Store, SubmissionStatus
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    return Store(f"sqlite:///{tmp_path / 'nested' / 'db.sqlite3'}")  # the folder is created
+
+
+def test_learner_is_a_real_foreign_key(store: Store) -> None:
+    learner = store.create_learner()
+    assert store.learner_exists(learner) and not store.learner_exists(learner + 1)
+    with pytest.raises(IntegrityError):
+        store.add_submission(learner + 1, "lesson", "x = 1")
+
+
+def test_claim_takes_the_oldest_queued_and_positions_follow(store: Store) -> None:
+    learner = store.create_learner()
+    ids = [store.add_submission(learner, "lesson", f"# {n}").id for n in range(3)]
+    assert [store.queue_position(i) for i in ids] == [1, 2, 3]
+    claimed = store.claim_next()
+    assert claimed is not None and claimed.id == ids[0] and claimed.status is SubmissionStatus.running
+    assert claimed.started is not None and claimed.started.tzinfo is not None
+    assert [store.queue_position(i) for i in ids] == [None, 1, 2]
+    assert store.count_active(learner) == 3
+    assert store.count_by_status() == {"queued": 2, "running": 1}
+
+
+def test_finish_records_status_score_and_report(store: Store) -> None:
+    learner = store.create_learner()
+    submission = store.add_submission(learner, "lesson", "x")
+    store.claim_next()
+    done = store.finish(submission.id, SubmissionStatus.failed, 0.4, {"summary": "close", "checks": []})
+    assert done.done and done.score == 0.4 and done.report == {"summary": "close", "checks": []}
+    assert done.finished is not None and store.claim_next() is None
+
+
+def test_requeue_unfinished_puts_running_and_queued_back_in_order(store: Store) -> None:
+    learner = store.create_learner()
+    first, second = (store.add_submission(learner, "lesson", code).id for code in ("a", "b"))
+    store.claim_next()
+    assert store.requeue_unfinished() == [first, second]
+    again = store.get_submission(first)
+    assert again is not None and again.status is SubmissionStatus.queued and again.started is None
+    assert store.queue_position(first) == 1
+
+
+def test_progress_counts_attempts_best_score_and_passed(store: Store) -> None:
+    learner, other = store.create_learner(), store.create_learner()
+    for score, status in ((0.2, SubmissionStatus.failed), (1.0, SubmissionStatus.passed), (0.6, SubmissionStatus.failed)):
+        submission = store.add_submission(learner, "a", "x")
+        store.claim_next()
+        store.finish(submission.id, status, score, {})
+    store.add_submission(learner, "b", "x")
+    progress = store.progress(learner)
+    assert progress["a"].attempts == 3 and progress["a"].best_score == 1.0 and progress["a"].state == "passed"
+    assert progress["b"].state == "attempted" and progress["b"].best_score is None
+    assert store.progress(other) == {}
+
+
+def test_list_is_newest_first_per_learner_and_lesson(store: Store) -> None:
+    learner, other = store.create_learner(), store.create_learner()
+    ids = [store.add_submission(learner, "a", str(n)).id for n in range(3)]
+    store.add_submission(other, "a", "theirs")
+    store.add_submission(learner, "b", "elsewhere")
+    assert [s.id for s in store.list_submissions(learner, "a")] == ids[::-1]
+    assert [s.id for s in store.list_submissions(learner, "a", limit=2)] == ids[:0:-1]

@@ -1,0 +1,76 @@
+"""The report view renders every task type's figures from the report JSON alone, escaping all learner text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.helpers import LSTM, PHONE, horizontal_overflow, screenshot
+
+pytestmark = pytest.mark.browser
+
+CHECKS = [
+    {"id": "contract", "title": "Module meets the contract", "passed": True, "points": 1, "max_points": 1,
+     "message": "WINDOW=40; `build_model()` returned a compiled model.", "skipped": False},
+    {"id": "beats_baseline", "title": "Beats the unigram baseline", "passed": False, "points": 1.2, "max_points": 4,
+     "message": "Held-out 2.1 bits/char vs 2.6: +19% better (full marks at 25%).\n  line two <img src=x>\n     ^",
+     "skipped": False},
+    {"id": "extra", "title": "Skipped check", "passed": False, "points": 0, "max_points": 1, "message": "",
+     "skipped": True},
+]
+REPORTS = {
+    "text": {"metrics": {"heldout_bits_per_char": 2.1, "baseline_bits_per_char": 2.6, "validation_bits_per_char": 2.2,
+                         "heldout_accuracy": 0.41, "heldout_samples": 900.0},
+             "plots": {"sample": {"seed": "to be or ", "text": "not to be, <b>that</b> is", "temperature": 0.5}}},
+    "classes": {"metrics": {"heldout_accuracy": 0.82, "baseline_accuracy": 0.34, "validation_accuracy": 0.8},
+                "plots": {"confusion": {"labels": [0, 1, 2], "matrix": [[30, 2, 1], [3, 25, 4], [0, 5, 29]]}}},
+    "cases": {"metrics": {"cases": 6.0, "cases_passed": 4.0}, "plots": {}},
+    "diverged": {"metrics": {"heldout_rmse": -1.0, "baseline_rmse": 0.6, "ratio_to_baseline": -1.0}, "plots": {}},
+}
+
+
+@pytest.mark.parametrize("kind", sorted(REPORTS))
+def test_report_renders_each_task_type(new_page: Any, kind: str) -> None:
+    page = new_page()
+    page.goto(f"/lessons/{LSTM}")
+    page.wait_for_selector(".cm-editor")
+    submission = {"id": 7, "status": "failed", "score": 0.44, "lesson": LSTM, "code": "",
+                  "report": {"summary": "1 check(s) failed: <i>Beats</i>", "checks": CHECKS,
+                             "history": [{"epoch": 1, "loss": 2.0, "val_loss": 2.2}, {"epoch": 2, "loss": 1.5}],
+                             "training": {"epochs_run": 2, "epochs": 5, "stopped_for_time": True},
+                             "log": "", **REPORTS[kind]}}
+    page.evaluate("""async (submission) => {
+        const { renderReport } = await import('/static/js/report.js');
+        renderReport(document.getElementById('report'), submission);
+    }""", submission)
+    report = page.locator("#report")
+    expect(report.locator(".banner-failed")).to_contain_text("1 check(s) failed: <i>Beats</i>")
+    expect(report.locator(".score-value")).to_have_text("44%")
+    expect(report.locator(".check-skipped")).to_have_count(1)
+    expect(report.locator(".message-code")).to_contain_text("line two <img src=x>")
+    assert report.locator("img").count() == 0 and report.locator("b, i").count() == 0
+    expect(report.locator(".notice-warn")).to_contain_text("stopped at the time limit")
+    expect(report.locator("#loss-chart canvas")).to_be_visible()
+    if kind == "text":
+        expect(report.locator(".metrics table")).to_contain_text("2.1")
+        expect(report.locator(".verdict.good")).to_contain_text("19% lower")
+        expect(report.locator(".generated")).to_contain_text("to be or not to be, <b>that</b> is")
+    elif kind == "classes":
+        expect(report.locator(".metrics table")).to_contain_text("82.0%")
+        expect(report.locator(".verdict.good")).to_contain_text("48 points above")
+        expect(report.locator(".confusion td.diagonal")).to_have_count(3)
+    elif kind == "cases":
+        expect(report.locator(".figures")).to_contain_text("Hidden test cases")
+    else:
+        expect(report.locator(".metrics table")).to_contain_text("not a number")
+    report.scroll_into_view_if_needed()
+    screenshot(page, f"report-{kind}")
+
+    page.set_viewport_size(PHONE)
+    page.wait_for_timeout(300)  # charts follow their box on the next ResizeObserver callback
+    wide = page.evaluate("""() => [...document.querySelectorAll('#report *')]
+        .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+        .map(e => e.tagName + '.' + e.className).slice(0, 5)""")
+    assert horizontal_overflow(page) == 0, wide
