@@ -56,9 +56,7 @@ class JobCgroup:
     def oom_kills(self) -> int:
         if self.version == 2:
             return _read_counter(self.memory_dir / "memory.events", "oom_kill")
-        count = _read_counter(self.memory_dir / "memory.oom_control", "oom_kill")
-        # Kernels before 4.13 lack the oom_kill counter; hitting the limit is the next best evidence.
-        return count
+        return _read_counter(self.memory_dir / "memory.oom_control", "oom_kill")  # kernel >= 4.13
 
     def memory_peak(self) -> int:
         name = "memory.peak" if self.version == 2 else "memory.max_usage_in_bytes"
@@ -106,6 +104,24 @@ class JobCgroup:
                 except OSError:
                     time.sleep(0.02)  # the last killed process is still being reaped
         self._removed = True
+
+
+def sweep_stale_cgroups(root: Path = CGROUP_ROOT) -> int:
+    """Remove empty job groups whose creating process is gone (a crash or a kill -9 of an earlier server)."""
+    removed = 0
+    for parent in (root / GROUP_NAME, root / "memory" / GROUP_NAME, root / "pids" / GROUP_NAME, root / "cpu" / GROUP_NAME):
+        if not parent.is_dir():
+            continue
+        for job in parent.glob("job-*"):
+            owner = job.name.split("-")[1]
+            if not owner.isdigit() or Path(f"/proc/{owner}").exists():
+                continue
+            try:
+                job.rmdir()  # fails (EBUSY) if something still runs in it: leave it alone then
+                removed += 1
+            except OSError:
+                pass
+    return removed
 
 
 def detect_version(root: Path = CGROUP_ROOT) -> int | None:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import logging
+import secrets
 import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from graders import wire
 from graders.pool import EventSink, PhaseOutcome, WorkerPool
 from graders.report import Check, Epoch, Failure, GradeReport, truncate_log
 from graders.sandbox import SandboxUnavailable
@@ -37,19 +41,50 @@ def _not_gradable(failure: Failure, message: str, check_id: str = "contract") ->
     return GradeReport.not_gradable(failure, message, checks=[check])
 
 
-def _from_phase(phase: PhaseOutcome) -> GradeReport | None:
+def _from_phase(phase: PhaseOutcome, ran_learner_code: bool) -> GradeReport | None:
     """A report when the phase ended the grading (a limit hit, a contract broken, a bug of ours), else None."""
     if phase.failure is not None:
         return _not_gradable(phase.failure, phase.message)
     assert phase.result is not None
     outcome = phase.result.get("outcome")
     if outcome == "harness_error":
-        log.error("grader bug inside the sandbox: %s", phase.result.get("message"))
+        log.error("grader failure inside the sandbox: %s", str(phase.result.get("message"))[:4000])
+        if ran_learner_code:  # learner code can forge this answer, so it may not turn into our 'error' status
+            return _not_gradable(Failure.killed, "Grading could not finish: the harness failed while your code was "
+                                 "running (see the log). If your code looks right, tell your instructor.")
         return GradeReport.system_error("The grader itself failed (our bug, not yours); it has been logged.")
     if outcome in LEARNER_OUTCOMES:
         return _not_gradable(LEARNER_OUTCOMES[outcome], str(phase.result.get("message", "")),
                              str(phase.result.get("check", "contract")))
     return None
+
+
+def shuffle_inputs(job: dict[str, Any]) -> dict[str, np.ndarray]:
+    """Put the rows phase B predicts in a secret random order.
+
+    Consecutive windows overlap (the last input of window i+1 is the target of window i), so a model that
+    looks across the rows of its batch (e.g. with keras.ops.roll) could read the answers; shuffled, it reads noise.
+    """
+    rng = np.random.default_rng(secrets.randbits(64))
+    orders = {}
+    for name, encoded in job.get("inputs", {}).items():
+        rows = wire.decode(encoded)
+        orders[name] = rng.permutation(len(rows))
+        job["inputs"][name] = wire.encode(rows[orders[name]])
+    return orders
+
+
+def unshuffle_predictions(evaluated: dict[str, Any], orders: dict[str, np.ndarray]) -> dict[str, Any]:
+    predictions = evaluated.get("predictions")
+    if not predictions:
+        return evaluated
+    restored = {}
+    for name, rows in predictions.items():
+        shuffled = np.asarray(rows, dtype="float64")
+        original = np.empty_like(shuffled)
+        original[orders[name]] = shuffled
+        restored[name] = original
+    return {**evaluated, "predictions": restored}
 
 
 def _run(pool: WorkerPool, job: dict[str, Any], limits: Limits, emit: EventSink, timings: dict[str, float],
@@ -87,18 +122,20 @@ def grade(grading: LessonGrading, code: str, pool: WorkerPool, on_event: EventSi
         train = _run(pool, task.train_job(grading, prepared, code, seed), limits, emit, timings, "train")
         sandbox = train.sandbox
         logs.append(train.log)
-        report = _from_phase(train)
+        report = _from_phase(train, ran_learner_code=True)
         if report is None:
             assert train.result is not None
             trained = train.result
+            task.validate(grading, trained)
             evaluated: dict[str, Any] = {}
             job = task.evaluate_job(grading, prepared, trained)
             if job is not None:
                 emit({"event": "phase", "phase": "evaluate"})
+                orders = shuffle_inputs(job)
                 phase_b = _run(pool, job, limits, emit, timings, "evaluate")
                 logs.append(phase_b.log)
-                report = _from_phase(phase_b)
-                evaluated = phase_b.result or {}
+                report = _from_phase(phase_b, ran_learner_code=False)
+                evaluated = unshuffle_predictions(phase_b.result or {}, orders)
             if report is None:
                 emit({"event": "phase", "phase": "score"})
                 report = task.score(grading, prepared, trained, evaluated)

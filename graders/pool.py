@@ -12,10 +12,11 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from graders.cgroups import sweep_stale_cgroups
 from graders.report import Failure, SandboxInfo
 from graders.sandbox import HARNESS_DIR, Exit, SandboxConfig, SandboxProcess, SandboxUnavailable, preflight
 from graders.spec import Limits
@@ -24,6 +25,9 @@ log = logging.getLogger(__name__)
 
 EventSink = Callable[[dict[str, Any]], None]
 PROTOCOL_LINE_LIMIT = 48 * 1024 * 1024  # a base64 model of 32 MiB fits; anything larger is abuse
+EVENT_LINE_LIMIT = 64 * 1024  # one progress event
+CHATTER_LIMIT = 4 * 1024 * 1024  # all progress events of one job
+PROTOCOL_EVENTS = {"ready", "phase", "epoch", "result"}
 READY_TIMEOUT_S = 120.0
 WARMING_NICE = 10
 
@@ -39,7 +43,6 @@ class PhaseOutcome:
     seconds: float
     sandbox: SandboxInfo
     exit: Exit | None = None
-    events: list[dict[str, Any]] = field(default_factory=list)
 
 
 class Runtime:
@@ -92,19 +95,22 @@ class WarmWorker:
     def _read_protocol(self) -> None:
         stream = self.process.proc.stdout
         assert stream is not None
+        chatter = 0  # bytes of messages before the result: progress only, so small
         while True:
             line = stream.readline(PROTOCOL_LINE_LIMIT)
             if not line:
                 break
-            if not line.endswith(b"\n"):
-                self.protocol_abuse = True
+            is_result = line.startswith(b'{"event": "result"')
+            chatter += 0 if is_result else len(line)
+            if not line.endswith(b"\n") or (not is_result and (len(line) > EVENT_LINE_LIMIT or chatter > CHATTER_LIMIT)):
+                self.protocol_abuse = True  # learner code is writing to our pipe; stop before it costs us memory
                 self.process.kill()
                 break
             try:
                 message = json.loads(line)
-            except ValueError:
-                continue  # the learner wrote to our descriptor; it cannot forge anything the scorer trusts
-            if not isinstance(message, dict):
+            except Exception:  # noqa: BLE001 - RecursionError too: whatever the learner wrote, it is not ours
+                continue
+            if not isinstance(message, dict) or message.get("event") not in PROTOCOL_EVENTS:
                 continue
             if message.get("event") == "ready" and not self.ready.is_set():
                 self.import_s = float(message.get("import_s", 0.0))
@@ -156,36 +162,34 @@ class WarmWorker:
         deadline = started + limits.wall_seconds
         result: dict[str, Any] | None = None
         timed_out = False
-        events: list[dict[str, Any]] = []
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                timed_out = True
-                self.process.kill()
-                break
-            try:
-                message = self.messages.get(timeout=min(remaining, 0.5))
-            except queue.Empty:
-                continue
-            if message is None:
-                break
-            if message.get("event") == "result":
-                result = message
-                break
-            events.append(message)
-            if on_event is not None:
-                on_event(message)
-        # One job per worker: once it has answered there is nothing to wait for (TF's own teardown takes
-        # ~0.5 s). Whatever the learner left behind (a setsid child, a sleeper) dies here too.
-        self.process.kill()
-        exit_info = self.process.finish()
-        self._stderr_thread.join(timeout=5)
-        self._cleanup()
+        try:
+            while True:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    timed_out = True
+                    break
+                try:
+                    message = self.messages.get(timeout=min(remaining, 0.5))
+                except queue.Empty:
+                    continue
+                if message is None:
+                    break
+                if message.get("event") == "result":
+                    result = message
+                    break
+                if on_event is not None:
+                    on_event(message)
+        finally:
+            # One job per worker: once it has answered there is nothing to wait for (TF's own teardown takes
+            # ~0.5 s). Whatever the learner left behind (a setsid child, a sleeper) dies here too.
+            self.process.kill()
+            exit_info = self.process.finish()
+            self._stderr_thread.join(timeout=5)
+            self._cleanup()
         seconds = time.monotonic() - started
-        failure, explanation = classify(result, exit_info, timed_out, self.output_exceeded or self.protocol_abuse, limits)
+        failure, explanation = classify(result, exit_info, timed_out, self.output_exceeded, self.protocol_abuse, limits)
         return PhaseOutcome(result=result if failure is None else None, failure=failure, message=explanation,
-                            log=self.log_text(), seconds=seconds, sandbox=self.process.info, exit=exit_info,
-                            events=events)
+                            log=self.log_text(), seconds=seconds, sandbox=self.process.info, exit=exit_info)
 
     def close(self) -> None:
         self.process.kill()
@@ -197,19 +201,23 @@ class WarmWorker:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
 
-def classify(result: dict[str, Any] | None, exit_info: Exit, timed_out: bool, flooded: bool,
+def classify(result: dict[str, Any] | None, exit_info: Exit, timed_out: bool, flooded: bool, abused: bool,
              limits: Limits) -> tuple[Failure | None, str]:
     """Turn how a phase ended into one failure kind with a message that teaches."""
     if flooded:
         return Failure.output_limit, (f"Your code printed more than {16 * limits.output_kb} KB, so it was stopped. "
                                       "Print less: a summary per epoch is plenty.")
+    if abused:
+        return Failure.output_limit, ("Your code wrote to the grader's private channel (a file descriptor it did not "
+                                      "open), so it was stopped. Use print() for your own output.")
     if result is not None:
         return None, ""
     if timed_out:
         return Failure.wall_time, (f"Stopped after the wall-clock limit of {limits.wall_seconds:.0f} s. Look for an "
                                    "endless loop or a blocking call (input(), sleep) in your code; training itself "
                                    f"is stopped gracefully after {limits.train_seconds:.0f} s.")
-    if exit_info.oom_killed or exit_info.signal == signal.SIGKILL and exit_info.memory_peak >= limits.memory_mb * 1024 * 1024 * 0.95:
+    near_limit = exit_info.memory_peak >= limits.memory_mb * 1024 * 1024 * 0.95
+    if exit_info.oom_killed or (exit_info.signal == signal.SIGKILL and near_limit):
         return Failure.out_of_memory, (f"Out of memory: your code used more than {limits.memory_mb} MB and was killed. "
                                        "Use fewer units, a smaller batch size, or avoid building huge arrays.")
     if exit_info.signal == signal.SIGXCPU:
@@ -237,6 +245,10 @@ class WorkerPool:
 
     def start(self) -> None:
         preflight(self.config)  # raises SandboxUnavailable with the fix
+        if self.config.mode == "bwrap":
+            removed = sweep_stale_cgroups(self.config.cgroup_root)
+            if removed:
+                log.info("removed %d cgroup(s) left by processes that no longer exist", removed)
         self.runtime = Runtime()
         if self.config.mode == "unconfined":
             log.warning("SANDBOX DISABLED: learner code runs unconfined with this user's rights")
@@ -261,6 +273,9 @@ class WorkerPool:
             worker = WarmWorker(self.config, self.runtime, nice=WARMING_NICE if os.geteuid() == 0 else 0)
             with self._lock:
                 self._warming.add(worker)
+                closed = self._closed
+            if closed:  # close() ran while we were starting it and could not see it
+                worker.close()
             ok = worker.wait_ready() and worker.process.proc.poll() is None
         except (SandboxUnavailable, OSError) as exc:
             log.error("could not start a warm worker: %s", exc)
@@ -280,8 +295,8 @@ class WorkerPool:
 
     def acquire(self, timeout: float = READY_TIMEOUT_S) -> WarmWorker:
         """A ready worker, exclusively yours for one job. A replacement starts warming at low priority."""
-        if self.runtime is None:
-            raise SandboxUnavailable("the worker pool was not started")
+        if self.runtime is None or self._closed:
+            raise SandboxUnavailable("the worker pool is not running")
         if self.size == 0:
             worker = WarmWorker(self.config, self.runtime)
             if not worker.wait_ready(timeout):

@@ -190,7 +190,8 @@ def _bwrap_argv(config: SandboxConfig, harness: Path, seccomp: int, limits: Limi
         "--ro-bind", str(harness), HARNESS_DIR,
         "--proc", "/proc", "--dev", "/dev",
         "--size", str(limits.disk_mb * MiB), "--tmpfs", "/tmp",
-        "--remount-ro", "/", "--chdir", "/tmp",
+        # bwrap's /dev is a tmpfs with no size: read-only, or it would bypass the /tmp quota.
+        "--remount-ro", "/dev", "--remount-ro", "/", "--chdir", "/tmp",
         "--clearenv", *setenv,
         "--seccomp", str(seccomp),
         "--", *argv,

@@ -313,7 +313,11 @@ def train(job: dict[str, Any], proto: Protocol, keras: Any, np: Any) -> dict[str
     losses = history.history.get("loss", [])
     val_losses = history.history.get("val_loss", [])
     diverged = any(not math.isfinite(v) for v in losses + val_losses)
-    model.save(MODEL_PATH)
+    try:
+        model.save(MODEL_PATH)
+    except OSError as exc:  # ENOSPC / EFBIG: the private disk is small on purpose
+        raise ContractError("contract", f"Your trained model could not be saved ({exc.strerror}): it is too big for "
+                            "the grader. Use fewer units or layers.") from None
     size = os.path.getsize(MODEL_PATH)
     if size > MAX_MODEL_BYTES:
         raise ContractError("contract", f"The saved model is {size >> 20} MiB; the limit is {MAX_MODEL_BYTES >> 20} MiB. "
@@ -502,7 +506,8 @@ def main() -> int:
     except ContractError as exc:
         result = {"outcome": exc.outcome, "check": exc.check, "message": exc.message}
     except MemoryError:
-        result = {"outcome": "out_of_memory", "message": "Python raised MemoryError."}
+        result = {"outcome": "out_of_memory", "message": "Out of memory: your code asked for more memory than the "
+                  "grader allows. Use fewer units, a smaller batch size, or avoid building huge arrays."}
     except BaseException as exc:  # noqa: BLE001 - learner code may raise SystemExit or anything else
         where = learner_frames(exc.__traceback__)
         if where:

@@ -1,7 +1,8 @@
 """Task types, one module each, all spoken to through the same functions by graders.grading.
 
 Each module provides: prepare(grading, heldout_dir) -> prepared data; reference_job(grading, prepared) -> a
-sandbox job or None; use_reference(prepared, result); train_job(grading, prepared, code, seed);
+sandbox job or None; use_reference(prepared, result); train_job(grading, prepared, code, seed); validate(grading, trained)
+(phase A ran learner code: its answer is untrusted, raise TamperedResult when malformed);
 evaluate_job(grading, prepared, trained) -> a sandbox job or None; score(grading, prepared, trained, evaluated).
 """
 

@@ -11,6 +11,7 @@ import numpy as np
 from graders import wire
 from graders.report import Check, GradeReport
 from graders.spec import FunctionCasesSpec, LessonGrading, SpecError
+from graders.tasks.model_checks import TamperedResult
 
 
 @dataclass
@@ -49,6 +50,10 @@ def use_reference(prepared: CaseSet, result: dict[str, Any]) -> None:
 
 def train_job(grading: LessonGrading, prepared: CaseSet, code: str, seed: int = 0) -> dict[str, Any]:
     return {"phase": "call", "code": code, "functions": _spec(grading).cases.functions, "cases": prepared.cases}
+
+
+def validate(grading: LessonGrading, trained: dict[str, Any]) -> None:
+    """score() checks the results' shape itself, case by case."""
 
 
 def evaluate_job(grading: LessonGrading, prepared: CaseSet, trained: dict[str, Any]) -> None:
@@ -94,14 +99,24 @@ def compare(got: Any, want: Any, rtol: float, atol: float) -> str | None:
 def score(grading: LessonGrading, prepared: CaseSet, trained: dict[str, Any], evaluated: dict[str, Any]) -> GradeReport:
     spec = _spec(grading)
     cases = wire.decode(prepared.cases)
+    results = trained.get("results")
+    if not isinstance(results, list) or len(results) != len(cases) or not all(
+            isinstance(r, dict) and isinstance(r.get("ok"), bool) for r in results):
+        raise TamperedResult("the function phase's result was malformed")
     groups: dict[str, list[tuple[dict[str, Any], str | None]]] = {}
-    for case, got, want in zip(cases, trained["results"], prepared.expected, strict=True):
+    for case, got, want in zip(cases, results, prepared.expected, strict=True):
+        problem: str | None
         if not got["ok"]:
-            problem: str | None = got["error"]
+            problem = str(got.get("error", "failed"))
         else:
-            problem = compare(wire.decode(got["value"]), wire.decode(want["value"]), spec.cases.rtol, spec.cases.atol)
-            if problem:
-                problem = f"{case['function']}(): {problem}"
+            try:
+                value = wire.decode(got.get("value"))
+            except wire.WireError as exc:
+                problem = f"{case['function']}(): returned a value the grader cannot compare ({exc})"
+            else:
+                problem = compare(value, wire.decode(want["value"]), spec.cases.rtol, spec.cases.atol)
+                if problem:
+                    problem = f"{case['function']}(): {problem}"
         groups.setdefault(case["check"], []).append((case, problem))
     checks = []
     for check_id, results in groups.items():

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from graders.report import Check, Epoch
 from graders.spec import ModelContract
@@ -15,17 +17,42 @@ class TamperedResult(ValueError):
     """Phase A's answer is not what our harness writes: the learner's code wrote to the protocol pipe itself."""
 
 
+class OptimizerFacts(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    class_: str = Field(alias="class")
+    clipnorm: float | None = None
+    clipvalue: float | None = None
+    global_clipnorm: float | None = None
+    learning_rate: float | None = None
+
+
+class TrainedResult(BaseModel):
+    """Exactly what graders/worker.py's train() answers; anything else was written by learner code."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    event: Literal["result"]
+    outcome: Literal["ok", "diverged"]
+    constants: dict[str, int]
+    window: int | None
+    epochs: int
+    batch_size: int
+    epochs_run: int
+    stopped_for_time: bool
+    optimizer: OptimizerFacts
+    history: list[Epoch]
+    model_b64: str
+    seconds: float
+
+
 def validate_trained(trained: dict[str, Any], contract: ModelContract) -> None:
     """Phase A ran learner code, so its answer is untrusted input: check every field the scorer relies on."""
-    window = trained.get("window")
-    ok = (
-        isinstance(trained.get("model_b64"), str)
-        and isinstance(trained.get("epochs"), int) and isinstance(trained.get("batch_size"), int)
-        and (window is None or (isinstance(window, int) and contract.window_min <= window <= contract.window_max))
-        and isinstance(trained.get("history", []), list)
-        and all(isinstance(h, dict) for h in trained.get("history", []))
-    )
-    if not ok:
+    try:
+        result = TrainedResult.model_validate(trained)
+    except ValidationError:
+        raise TamperedResult("the training phase's result was malformed") from None
+    if result.window is not None and not contract.window_min <= result.window <= contract.window_max:
         raise TamperedResult("the training phase's result was malformed")
 
 

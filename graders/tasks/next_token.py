@@ -84,8 +84,11 @@ def _seed_ids(spec: NextTokenSpec, prepared: TextSplit, window: int) -> list[int
     return (padding + ids)[-window:]
 
 
-def evaluate_job(grading: LessonGrading, prepared: TextSplit, trained: dict[str, Any]) -> dict[str, Any]:
+def validate(grading: LessonGrading, trained: dict[str, Any]) -> None:
     model_checks.validate_trained(trained, _spec(grading).contract)
+
+
+def evaluate_job(grading: LessonGrading, prepared: TextSplit, trained: dict[str, Any]) -> dict[str, Any]:
     spec = _spec(grading)
     window = int(trained["window"])
     x_val, _ = _windows(prepared, prepared.validation_start, prepared.heldout_start, window)

@@ -48,8 +48,11 @@ def train_job(grading: LessonGrading, prepared: ArraySplit, code: str, seed: int
     }
 
 
-def evaluate_job(grading: LessonGrading, prepared: ArraySplit, trained: dict[str, Any]) -> dict[str, Any]:
+def validate(grading: LessonGrading, trained: dict[str, Any]) -> None:
     model_checks.validate_trained(trained, _spec(grading).contract)
+
+
+def evaluate_job(grading: LessonGrading, prepared: ArraySplit, trained: dict[str, Any]) -> dict[str, Any]:
     inputs = {"validation": prepared.part("validation")[0], "heldout": prepared.part("heldout")[0]}
     return {"phase": "evaluate", "model_b64": trained["model_b64"], "inputs": {k: wire.encode(v) for k, v in inputs.items()}}
 

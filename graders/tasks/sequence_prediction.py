@@ -152,8 +152,11 @@ def evaluate_inputs(grading: LessonGrading, split: SequenceSplit, window: int) -
     return {"validation": x_val, "heldout": x_test}
 
 
-def evaluate_job(grading: LessonGrading, prepared: Prepared, trained: dict[str, Any]) -> dict[str, Any]:
+def validate(grading: LessonGrading, trained: dict[str, Any]) -> None:
     model_checks.validate_trained(trained, _spec(grading).contract)
+
+
+def evaluate_job(grading: LessonGrading, prepared: Prepared, trained: dict[str, Any]) -> dict[str, Any]:
     """Phase B runs no learner code, so it may see held-out inputs (which contain earlier held-out targets)."""
     if isinstance(prepared, ArraySplit):
         inputs = {"validation": prepared.part("validation")[0], "heldout": prepared.part("heldout")[0]}

@@ -1,4 +1,4 @@
-"""Hostile: fill the disk and write outside the sandbox. expect: blocked=fill-tmp,write-usr,write-root,write-etc"""
+"""Hostile: fill the disk and write outside the sandbox. expect: blocked=fill-tmp,write-usr,write-root,write-etc,write-dev"""
 import os
 
 
@@ -17,3 +17,4 @@ if os.path.exists("/tmp/fill"):
 attempt("write-usr", lambda: open("/usr/pwned", "w").write("x"))
 attempt("write-root", lambda: open("/pwned", "w").write("x"))
 attempt("write-etc", lambda: open("/etc/pwned", "w").write("x"))
+attempt("write-dev", lambda: open("/dev/fill", "w").write("x"))
