@@ -84,7 +84,10 @@ def load_lesson(folder: Path) -> Lesson:
     try:
         meta = LessonMeta.model_validate(front)
     except ValidationError as exc:
-        raise LessonError(describe_validation_error(md_path, exc)) from None
+        message = describe_validation_error(md_path, exc)
+        if any(e["type"] == "string_type" and isinstance(e.get("input"), dict) for e in exc.errors()):
+            message += '\n(an unquoted ": " inside a line makes YAML read a mapping: put the text in "quotes")'
+        raise LessonError(message) from None
     try:
         grading = load_grading(folder)
     except SpecError as exc:

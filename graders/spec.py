@@ -89,7 +89,7 @@ class ModelContract(BaseModel):
     epochs_max: int = Field(200, ge=1)
     batch_size_max: int = Field(1024, ge=1)
     horizon: int = Field(1, ge=1, description="Steps ahead the model predicts (sequence_prediction).")
-    required_layers: list[str] = Field(default_factory=lambda: ["LSTM"], description="All must appear.")
+    required_layers: list[str] = Field(default_factory=list, description="Keras layer classes that must all appear.")
     required_any_layers: list[str] = Field(default_factory=list, description="At least one must appear.")
     max_params: int | None = Field(None, ge=1, description="Parameter budget.")
     require_gradient_clipping: bool = Field(False, description="Optimizer must set clipnorm/clipvalue/global_clipnorm.")
@@ -110,21 +110,24 @@ class Scoring(BaseModel):
     metric: Literal["rmse", "mae"] = "rmse"
     margin: float = Field(0.2, gt=0, lt=1, description="Full marks when error <= (1 - margin) x baseline error.")
     baseline: Literal["last_value", "mean"] = Field("last_value", description="The naive forecast to beat.")
-    baseline_points: float = Field(4.0, gt=0, description="Points of the beats-baseline check (partial credit).")
+    baseline_points: float = Field(10.0, gt=0, description="Points of the beats-baseline check (partial credit).")
+    advice: str | None = Field(None, description="What to try when the baseline is not beaten (replaces the default).")
 
 
 class ClassificationScoring(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     min_accuracy: float = Field(0.8, gt=0, le=1, description="Full marks at or above this held-out accuracy.")
-    baseline_points: float = Field(4.0, gt=0)
+    baseline_points: float = Field(10.0, gt=0)
+    advice: str | None = Field(None, description="What to try when the bar is not reached (replaces the default).")
 
 
 class NextTokenScoring(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     margin: float = Field(0.15, gt=0, lt=1, description="Full marks when bits/char <= (1 - margin) x unigram's.")
-    baseline_points: float = Field(4.0, gt=0)
+    baseline_points: float = Field(10.0, gt=0)
+    advice: str | None = Field(None, description="What to try when the baseline is not beaten (replaces the default).")
     sample_length: int = Field(200, ge=0, le=2000)
     temperature: float = Field(0.8, gt=0, le=5)
     seed_text: str = Field("", description="Text the generated sample starts from (padded/cut to WINDOW).")

@@ -96,6 +96,16 @@ def compare(got: Any, want: Any, rtol: float, atol: float) -> str | None:
     return None if np.array_equal(got_arr, want_arr) else "values differ"
 
 
+def compare_shapes(got: Any, want: Any) -> str | None:
+    if isinstance(want, tuple):
+        if not isinstance(got, tuple) or len(got) != len(want):
+            return f"returned {describe_value(got)}, expected a tuple of {len(want)} values"
+        problems = [compare_shapes(g, w) for g, w in zip(got, want, strict=True)]
+        return next((f"item {i}: {p}" for i, p in enumerate(problems) if p), None)
+    got_shape, want_shape = np.shape(got), np.shape(want)
+    return None if got_shape == want_shape else f"returned shape {got_shape}, expected {want_shape}"
+
+
 def score(grading: LessonGrading, prepared: CaseSet, trained: dict[str, Any], evaluated: dict[str, Any]) -> GradeReport:
     spec = _spec(grading)
     cases = wire.decode(prepared.cases)
@@ -114,7 +124,11 @@ def score(grading: LessonGrading, prepared: CaseSet, trained: dict[str, Any], ev
             except wire.WireError as exc:
                 problem = f"{case['function']}(): returned a value the grader cannot compare ({exc})"
             else:
-                problem = compare(value, wire.decode(want["value"]), spec.cases.rtol, spec.cases.atol)
+                expected = wire.decode(want["value"])
+                if case.get("compare") == "shape":  # a shapes check must not fail for a values bug
+                    problem = compare_shapes(value, expected)
+                else:
+                    problem = compare(value, expected, spec.cases.rtol, spec.cases.atol)
                 if problem:
                     problem = f"{case['function']}(): {problem}"
         groups.setdefault(case["check"], []).append((case, problem))

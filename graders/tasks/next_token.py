@@ -150,8 +150,8 @@ def score(grading: LessonGrading, prepared: TextSplit, trained: dict[str, Any], 
             message=(f"Held-out {model_bits:.3f} bits/char vs {unigram_bits:.3f} for letter frequencies alone: "
                      f"{improvement:+.0%} better (full marks at {margin:.0%})." if finite else
                      "Your model produced NaN probabilities on held-out text.")
-            + ("" if passed else " To improve: a longer WINDOW, an Embedding of 16–32 dimensions, 64–128 LSTM "
-                                 "units, and more epochs.")))
+            + ("" if passed else " To improve: " + (spec.scoring.advice or "a longer WINDOW, an Embedding of "
+                                 "16–32 dimensions, 64–128 LSTM units, and more epochs."))))
     else:
         checks.append(model_checks.skipped("beats_baseline", "Beats the unigram baseline", spec.scoring.baseline_points))
     report = GradeReport.from_checks(checks, metrics=metrics, plots=plots, history=model_checks.history_of(trained),

@@ -97,9 +97,9 @@ def score(grading: LessonGrading, prepared: ArraySplit, trained: dict[str, Any],
             id="beats_baseline", title=f"Held-out accuracy of at least {target:.0%}", passed=passed,
             points=round(credit * spec.scoring.baseline_points, 3), max_points=spec.scoring.baseline_points,
             message=f"Held-out accuracy {accuracy:.1%} vs {baseline:.1%} for always guessing the most common class "
-                    f"(full marks at {target:.0%})." + ("" if passed else
-                    " To improve: train longer, stack a second recurrent layer (return_sequences=True on the first), "
-                    "or wrap it in keras.layers.Bidirectional so it reads the sequence both ways.")))
+                    f"(full marks at {target:.0%})." + ("" if passed else " To improve: " + (spec.scoring.advice or
+                    "train longer, stack a second recurrent layer (return_sequences=True on the first), or wrap it in "
+                    "keras.layers.Bidirectional so it reads the sequence both ways."))))
     else:
         checks.append(model_checks.skipped("beats_baseline", "Held-out accuracy", spec.scoring.baseline_points))
     report = GradeReport.from_checks(checks, metrics=metrics, plots=plots, history=model_checks.history_of(trained),

@@ -262,8 +262,9 @@ def _baseline_check(spec: SequencePredictionSpec, metric: str, model_err: float,
     passed = improvement >= margin
     head = (f"Held-out {metric.upper()} {model_err:.4g} vs {base_err:.4g} for '{naive}': "
             f"{improvement:+.0%} better (full marks at {margin:.0%}).")
-    advice = "" if passed else (" To improve: train more epochs, try 32–64 units, a window covering a whole "
-                                "cycle of the series, and the Adam optimizer with its default rate.")
+    default = ("train more epochs, try 32–64 units, a window covering a whole cycle of the series, and the Adam "
+               "optimizer with its default rate.")
+    advice = "" if passed else f" To improve: {spec.scoring.advice or default}"
     points = round(model_checks.partial_credit(improvement, margin) * spec.scoring.baseline_points, 3)
     return Check(id="beats_baseline", title=title, passed=passed, points=points,
                  max_points=spec.scoring.baseline_points, message=head + advice)

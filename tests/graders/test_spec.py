@@ -24,7 +24,7 @@ def write_lesson(tmp_path: Path, toml: str, csv: str = "value\n" + "\n".join("1"
 def test_minimal_spec_gets_defaults(tmp_path: Path) -> None:
     grading = load_grading(write_lesson(tmp_path, GOOD))
     assert grading.slug == "my-lesson"
-    assert grading.spec.contract.required_layers == ["LSTM"]
+    assert grading.spec.contract.required_layers == []
     assert grading.spec.limits.memory_mb == 1536
 
 

@@ -39,6 +39,12 @@ def test_function_case_mistakes_name_the_check_and_teach(pool: WorkerPool, name:
     assert 0 <= report.score < 1
 
 
+def test_shape_checks_ignore_value_bugs(pool: WorkerPool) -> None:
+    lesson = load_grading(LESSONS / "scale-function")
+    report = grade(lesson, (lesson.folder / "leaky.py").read_text(), pool)
+    assert "values" in failing(report) and "shapes" not in failing(report)
+
+
 def test_missing_function_is_not_gradable(pool: WorkerPool) -> None:
     lesson = load_grading(LESSONS / "scale-function")
     report = grade(lesson, "def something_else():\n    pass\n", pool)

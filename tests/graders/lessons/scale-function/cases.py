@@ -9,5 +9,6 @@ def make_cases(rng):
         cases.append({"check": "values", "title": "Standardises with training statistics", "function": "standardise",
                       "args": [train, test], "hint": "Use the mean and std of the training part only."})
     cases.append({"check": "shapes", "title": "Keeps the shape", "function": "standardise",
-                  "args": [np.arange(6.0), np.ones((2, 3))], "hint": "Return an array shaped like `values`."})
+                  "args": [np.arange(6.0), np.ones((2, 3))], "compare": "shape",
+                  "hint": "Return an array shaped like `values`."})
     return cases
