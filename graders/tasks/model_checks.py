@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from graders.report import Check, Epoch
+from graders.report import Check, Epoch, Failure, GradeReport
 from graders.spec import ModelContract
 
 RECURRENT = {"LSTM", "GRU", "SimpleRNN", "RNN", "ConvLSTM1D"}
@@ -59,6 +59,28 @@ def validate_trained(trained: dict[str, Any], contract: ModelContract) -> None:
 def layer_classes(architecture: dict[str, Any]) -> set[str]:
     layers = architecture.get("layers", [])
     return {layer["class"] for layer in layers} | {layer["wraps"] for layer in layers if layer.get("wraps")}
+
+
+def structure_checks(contract: ModelContract, trained: dict[str, Any], architecture: dict[str, Any],
+                     input_title: str, input_meaning: str, output: list[Any], output_meaning: str) -> list[Check]:
+    """The checks every Keras task starts with, in the order a learner should fix them."""
+    checks = [contract_check(trained),
+              Check(id="input_shape", title=input_title, passed=True, points=1,
+                    message=f"Input {architecture.get('input_shape')}: {input_meaning}.")]
+    checks += layer_checks(contract, architecture)
+    checks += output_checks(architecture, output, output_meaning)
+    checks += budget_checks(contract, architecture, trained)
+    checks.append(finite_loss_check(trained))
+    return checks
+
+
+def model_report(checks: list[Check], trained: dict[str, Any], architecture: dict[str, Any],
+                 metrics: dict[str, float], plots: dict[str, Any]) -> GradeReport:
+    report = GradeReport.from_checks(checks, metrics=metrics, plots=plots, history=history_of(trained),
+                                     training=training_facts(trained, architecture))
+    if trained.get("outcome") == "diverged":
+        report.failure = Failure.diverged
+    return report
 
 
 def contract_check(trained: dict[str, Any]) -> Check:

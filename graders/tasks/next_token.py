@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from graders import wire
-from graders.report import Check, Failure, GradeReport
+from graders.report import Check, GradeReport
 from graders.spec import LessonGrading, NextTokenSpec, SpecError
 from graders.tasks import model_checks
 from graders.windowing import make_windows
@@ -111,14 +111,9 @@ def score(grading: LessonGrading, prepared: TextSplit, trained: dict[str, Any], 
     window = int(trained["window"])
     vocab_size = len(prepared.vocab)
     architecture = evaluated.get("architecture", {})
-    checks = [model_checks.contract_check(trained),
-              Check(id="input_shape", title="Input is a window of character ids", passed=True, points=1,
-                    message=f"Input {architecture.get('input_shape')}: {window} character ids per sample.")]
-    checks += model_checks.layer_checks(spec.contract, architecture)
-    checks += model_checks.output_checks(architecture, [None, vocab_size],
-                                         f"a probability for each of the {vocab_size} characters (softmax)")
-    checks += model_checks.budget_checks(spec.contract, architecture, trained)
-    checks.append(model_checks.finite_loss_check(trained))
+    checks = model_checks.structure_checks(
+        spec.contract, trained, architecture, "Input is a window of character ids", f"{window} character ids per sample",
+        [None, vocab_size], f"a probability for each of the {vocab_size} characters (softmax)")
     metrics: dict[str, float] = {}
     plots: dict[str, Any] = {}
     if architecture.get("output_shape") == [None, vocab_size] and "predictions" in evaluated:
@@ -154,8 +149,4 @@ def score(grading: LessonGrading, prepared: TextSplit, trained: dict[str, Any], 
                                  "16–32 dimensions, 64–128 LSTM units, and more epochs."))))
     else:
         checks.append(model_checks.skipped("beats_baseline", "Beats the unigram baseline", spec.scoring.baseline_points))
-    report = GradeReport.from_checks(checks, metrics=metrics, plots=plots, history=model_checks.history_of(trained),
-                                     training=model_checks.training_facts(trained, architecture))
-    if trained.get("outcome") == "diverged":
-        report.failure = Failure.diverged
-    return report
+    return model_checks.model_report(checks, trained, architecture, metrics, plots)

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from graders import wire
-from graders.report import Check, Failure, GradeReport
+from graders.report import Check, GradeReport
 from graders.spec import LessonGrading, SequenceClassificationSpec
 from graders.tasks import model_checks
 from graders.tasks.sequence_prediction import ArraySplit, load_arrays
@@ -61,13 +61,9 @@ def score(grading: LessonGrading, prepared: ArraySplit, trained: dict[str, Any],
     spec = _spec(grading)
     k = n_classes(prepared)
     architecture = evaluated.get("architecture", {})
-    checks = [model_checks.contract_check(trained),
-              Check(id="input_shape", title="Input shape is (timesteps, features)", passed=True, points=1,
-                    message=f"Input {architecture.get('input_shape')} matches the sequences.")]
-    checks += model_checks.layer_checks(spec.contract, architecture)
-    checks += model_checks.output_checks(architecture, [None, k], f"one probability per class (softmax over {k})")
-    checks += model_checks.budget_checks(spec.contract, architecture, trained)
-    checks.append(model_checks.finite_loss_check(trained))
+    checks = model_checks.structure_checks(
+        spec.contract, trained, architecture, "Input shape is (timesteps, features)", "matches the sequences",
+        [None, k], f"one probability per class (softmax over {k})")
     metrics: dict[str, float] = {}
     plots: dict[str, Any] = {}
     if architecture.get("output_shape") == [None, k] and "predictions" in evaluated:
@@ -102,8 +98,4 @@ def score(grading: LessonGrading, prepared: ArraySplit, trained: dict[str, Any],
                     "keras.layers.Bidirectional so it reads the sequence both ways."))))
     else:
         checks.append(model_checks.skipped("beats_baseline", "Held-out accuracy", spec.scoring.baseline_points))
-    report = GradeReport.from_checks(checks, metrics=metrics, plots=plots, history=model_checks.history_of(trained),
-                                     training=model_checks.training_facts(trained, architecture))
-    if trained.get("outcome") == "diverged":
-        report.failure = Failure.diverged
-    return report
+    return model_checks.model_report(checks, trained, architecture, metrics, plots)

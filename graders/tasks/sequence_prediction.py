@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from graders import wire
-from graders.report import Check, Failure, GradeReport
+from graders.report import Check, GradeReport
 from graders.spec import LessonGrading, SequencePredictionSpec, SpecError
 from graders.tasks import model_checks
 from graders.windowing import make_windows
@@ -198,13 +198,9 @@ def score(grading: LessonGrading, prepared: Prepared, trained: dict[str, Any], e
     window = trained.get("window")
     architecture = evaluated.get("architecture", {})
     horizon = spec.contract.horizon if isinstance(prepared, SequenceSplit) else prepared.y.shape[1]
-    checks = [model_checks.contract_check(trained),
-              Check(id="input_shape", title="Input shape is (timesteps, features)", passed=True, points=1,
-                    message=f"Input {architecture.get('input_shape')} matches the windows the grader feeds.")]
-    checks += model_checks.layer_checks(spec.contract, architecture)
-    checks += model_checks.output_checks(architecture, [None, horizon], f"{horizon} number(s) per window, no activation")
-    checks += model_checks.budget_checks(spec.contract, architecture, trained)
-    checks.append(model_checks.finite_loss_check(trained))
+    checks = model_checks.structure_checks(
+        spec.contract, trained, architecture, "Input shape is (timesteps, features)",
+        "matches the windows the grader feeds", [None, horizon], f"{horizon} number(s) per window, no activation")
     metric = spec.scoring.metric
     metrics: dict[str, float] = {}
     plots: dict[str, Any] = {}
@@ -241,10 +237,7 @@ def score(grading: LessonGrading, prepared: Prepared, trained: dict[str, Any], e
         checks.append(model_checks.skipped("not_flat", "Predictions follow the data"))
         checks.append(model_checks.skipped("beats_baseline", "Beats the naive baseline on held-out data",
                                            spec.scoring.baseline_points))
-    report = GradeReport.from_checks(checks, metrics=metrics, plots=plots, history=model_checks.history_of(trained),
-                                     training=model_checks.training_facts(trained, architecture))
-    if trained.get("outcome") == "diverged":
-        report.failure = Failure.diverged
+    report = model_checks.model_report(checks, trained, architecture, metrics, plots)
     if trained.get("stopped_for_time"):
         report.summary += (f" Training stopped at epoch {trained['epochs_run']} of {trained['epochs']} "
                            f"(time budget {spec.limits.train_seconds:.0f} s); the model so far was graded.")
