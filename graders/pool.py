@@ -87,6 +87,7 @@ class WarmWorker:
         self._log_cap = config.ceiling.output_kb * 1024
         self.output_exceeded = False
         self.protocol_abuse = False
+        self.on_release: Callable[[], None] | None = None  # the pool's replenish hook
         threading.Thread(target=self._read_protocol, daemon=True).start()
         self._stderr_thread = threading.Thread(target=self._read_log, daemon=True)
         self._stderr_thread.start()
@@ -186,6 +187,8 @@ class WarmWorker:
             exit_info = self.process.finish()
             self._stderr_thread.join(timeout=5)
             self._cleanup()
+            if self.on_release is not None:
+                self.on_release()
         seconds = time.monotonic() - started
         failure, explanation = classify(result, exit_info, timed_out, self.output_exceeded, self.protocol_abuse, limits)
         return PhaseOutcome(result=result if failure is None else None, failure=failure, message=explanation,
@@ -294,7 +297,7 @@ class WorkerPool:
             worker.close()
 
     def acquire(self, timeout: float = READY_TIMEOUT_S) -> WarmWorker:
-        """A ready worker, exclusively yours for one job. A replacement starts warming at low priority."""
+        """A ready worker, exclusively yours for one job; its replacement warms when the job is over."""
         if self.runtime is None or self._closed:
             raise SandboxUnavailable("the worker pool is not running")
         if self.size == 0:
@@ -314,7 +317,12 @@ class WorkerPool:
                     raise SandboxUnavailable("no sandboxed worker became ready in time (see the server log)")
                 self._lock.wait(remaining)
             worker = self._idle.pop(0)
-        self._spawn_async()
+            exhausted = not self._idle and self._starting == 0
+        if exhausted:
+            self._spawn_async()  # nobody else is ready or warming: start the replacement now
+        else:
+            # Warm the replacement once this worker's job is over, so a TF import never competes with training.
+            worker.on_release = self._spawn_async
         return worker
 
     def idle_count(self) -> int:
