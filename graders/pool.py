@@ -75,12 +75,10 @@ class WarmWorker:
             self.workdir = Path(tempfile.mkdtemp(prefix="rnnlab-job-"))
             script, workdir = str(runtime.dir / "worker.py"), str(self.workdir)
         argv = [config.python, "-I", "-B", script, "--threads", str(config.cpus), "--workdir", workdir]
-        self.spawned = time.monotonic()
         self.process = SandboxProcess(config, runtime.dir, argv, nice=nice)
         self.messages: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self.ready = threading.Event()
         self._settled = threading.Event()  # ready, or dead before it got there
-        self.import_s = 0.0
         self._log = bytearray()
         self._log_start = 0
         self._log_total = 0
@@ -114,7 +112,6 @@ class WarmWorker:
             if not isinstance(message, dict) or message.get("event") not in PROTOCOL_EVENTS:
                 continue
             if message.get("event") == "ready" and not self.ready.is_set():
-                self.import_s = float(message.get("import_s", 0.0))
                 self._log_start = len(self._log)  # TF's import chatter is not the learner's output
                 self.ready.set()
                 self._settled.set()

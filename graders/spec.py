@@ -101,7 +101,6 @@ class ModelContract(BaseModel):
         return self
 
 
-SequenceContract = ModelContract
 
 
 class Scoring(BaseModel):
@@ -133,36 +132,33 @@ class NextTokenScoring(BaseModel):
     seed_text: str = Field("", description="Text the generated sample starts from (padded/cut to WINDOW).")
 
 
-class SequencePredictionSpec(BaseModel):
-    """grading.toml of a held-out sequence-regression lesson."""
+class _ModelTaskSpec(BaseModel):
+    """What every Keras task's grading.toml shares: the module contract and the limits."""
 
     model_config = ConfigDict(extra="forbid")
+
+    contract: ModelContract = Field(default_factory=ModelContract)
+    limits: Limits = Field(default_factory=Limits)
+
+
+class SequencePredictionSpec(_ModelTaskSpec):
+    """grading.toml of a held-out sequence-regression lesson."""
 
     task: Literal["sequence_prediction"]
     data: SequenceData
-    contract: ModelContract = Field(default_factory=ModelContract)
     scoring: Scoring = Field(default_factory=Scoring)
-    limits: Limits = Field(default_factory=Limits)
 
 
-class SequenceClassificationSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class SequenceClassificationSpec(_ModelTaskSpec):
     task: Literal["sequence_classification"]
     data: ArrayData
-    contract: ModelContract = Field(default_factory=ModelContract)
     scoring: ClassificationScoring = Field(default_factory=ClassificationScoring)
-    limits: Limits = Field(default_factory=Limits)
 
 
-class NextTokenSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class NextTokenSpec(_ModelTaskSpec):
     task: Literal["next_token"]
     data: TextData
-    contract: ModelContract = Field(default_factory=ModelContract)
     scoring: NextTokenScoring = Field(default_factory=NextTokenScoring)
-    limits: Limits = Field(default_factory=Limits)
 
 
 class Cases(BaseModel):
@@ -192,7 +188,6 @@ GradingSpec = Annotated[
     Field(discriminator="task"),
 ]
 _SPEC = TypeAdapter(GradingSpec)
-TASK_NAMES = ("sequence_prediction", "sequence_classification", "next_token", "function_cases")
 
 
 class LessonGrading(BaseModel):
