@@ -93,6 +93,8 @@ class ModelContract(BaseModel):
     required_any_layers: list[str] = Field(default_factory=list, description="At least one must appear.")
     max_params: int | None = Field(None, ge=1, description="Parameter budget.")
     require_gradient_clipping: bool = Field(False, description="Optimizer must set clipnorm/clipvalue/global_clipnorm.")
+    early_stopping_patience: int | None = Field(
+        None, ge=1, description="Opt-in: stop when val_loss has not improved (by 1e-4) for this many epochs; keep the best weights.")
 
     @model_validator(mode="after")
     def _window_range(self) -> ModelContract:

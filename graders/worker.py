@@ -302,11 +302,17 @@ def train(job: dict[str, Any], proto: Protocol, keras: Any, np: Any) -> dict[str
     x_train, y_train, x_val, y_val = training_arrays(job["data"], constants, np)
     epochs, batch_size = constants["EPOCHS"], constants["BATCH_SIZE"]
     progress = epoch_callback(keras, proto, epochs, float(job["train_seconds"]))
+    callbacks = [progress]
+    early = None
+    if job.get("early_stopping_patience"):  # the lesson opts in: learners cannot pass callbacks themselves
+        early = keras.callbacks.EarlyStopping(monitor="val_loss", patience=int(job["early_stopping_patience"]),
+                                              min_delta=1e-4, restore_best_weights=True)
+        callbacks.append(early)
     proto.send(event="phase", phase="train", epochs=epochs, batch_size=batch_size, samples=len(x_train))
     try:
         history = model.fit(
             x_train, y_train, validation_data=(x_val, y_val), epochs=epochs, batch_size=batch_size,
-            shuffle=True, verbose=0, callbacks=[progress],
+            shuffle=True, verbose=0, callbacks=callbacks,
         )
     except Exception as exc:  # noqa: BLE001
         raise ContractError("contract", f"Training failed: {describe(exc)}") from None
@@ -328,6 +334,7 @@ def train(job: dict[str, Any], proto: Protocol, keras: Any, np: Any) -> dict[str
         "outcome": "diverged" if diverged else "ok",
         "constants": constants, "window": constants.get("WINDOW"), "epochs": epochs, "batch_size": batch_size,
         "epochs_run": progress.epochs_run, "stopped_for_time": progress.stopped_for_time,
+        "stopped_early": bool(early is not None and early.stopped_epoch > 0),
         "optimizer": optimizer_facts(model),
         "history": [{"epoch": i + 1, "loss": _finite(v), "val_loss": _finite(val_losses[i] if i < len(val_losses) else None)}
                     for i, v in enumerate(losses)],

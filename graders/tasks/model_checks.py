@@ -40,6 +40,7 @@ class TrainedResult(BaseModel):
     batch_size: int
     epochs_run: int
     stopped_for_time: bool
+    stopped_early: bool
     optimizer: OptimizerFacts
     history: list[Epoch]
     model_b64: str
@@ -80,6 +81,9 @@ def model_report(checks: list[Check], trained: dict[str, Any], architecture: dic
                                      training=training_facts(trained, architecture))
     if trained.get("outcome") == "diverged":
         report.failure = Failure.diverged
+    if trained.get("stopped_early"):
+        report.summary += (f" Early stopping ended training at epoch {trained['epochs_run']} of {trained['epochs']} "
+                           "(validation loss had stopped improving) and kept the best epoch's weights.")
     return report
 
 
@@ -178,6 +182,7 @@ def skipped(check_id: str, title: str, max_points: float = 1.0) -> Check:
 def training_facts(trained: dict[str, Any], architecture: dict[str, Any]) -> dict[str, Any]:
     return {"epochs_run": trained.get("epochs_run", 0), "epochs": trained["epochs"],
             "stopped_for_time": trained.get("stopped_for_time", False), "batch_size": trained["batch_size"],
+            "stopped_early": trained.get("stopped_early", False),
             "constants": trained.get("constants", {}), "params": architecture.get("params"),
             "optimizer": trained.get("optimizer", {})}
 

@@ -61,6 +61,7 @@ def train_job(grading: LessonGrading, prepared: TextSplit, code: str, seed: int 
     c = spec.contract
     return {
         "phase": "train", "code": code, "seed": seed, "train_seconds": spec.limits.train_seconds,
+        "early_stopping_patience": spec.contract.early_stopping_patience,
         "constants": [["WINDOW", c.window_min, c.window_max], ["EPOCHS", 1, c.epochs_max],
                       ["BATCH_SIZE", 1, c.batch_size_max]],
         "build_args": ["WINDOW", len(prepared.vocab)], "build_arg_names": ["window", "vocab_size"],

@@ -39,6 +39,7 @@ def train_job(grading: LessonGrading, prepared: ArraySplit, code: str, seed: int
     x_val, y_val = prepared.part("validation")
     return {
         "phase": "train", "code": code, "seed": seed, "train_seconds": spec.limits.train_seconds,
+        "early_stopping_patience": spec.contract.early_stopping_patience,
         "constants": [["EPOCHS", 1, spec.contract.epochs_max], ["BATCH_SIZE", 1, spec.contract.batch_size_max]],
         "build_args": [steps, features, n_classes(prepared)],
         "build_arg_names": ["timesteps", "n_features", "n_classes"],

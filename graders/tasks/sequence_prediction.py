@@ -125,6 +125,7 @@ def train_job(grading: LessonGrading, prepared: Prepared, code: str, seed: int =
     contract = spec.contract
     constants = [["EPOCHS", 1, contract.epochs_max], ["BATCH_SIZE", 1, contract.batch_size_max]]
     job: dict[str, Any] = {"phase": "train", "code": code, "seed": seed, "train_seconds": spec.limits.train_seconds,
+                           "early_stopping_patience": spec.contract.early_stopping_patience,
                            "output_meaning": "the next value(s), no activation"}
     if isinstance(prepared, ArraySplit):
         steps, features = prepared.x.shape[1], prepared.x.shape[2]

@@ -82,3 +82,15 @@ def test_next_token_wrong_output_size_is_explained(pool: WorkerPool) -> None:
     report = grade(lesson, code, pool)
     assert report.status.value == "not_gradable"
     assert "output_shape" in failing(report) and "activation='softmax'" in report.summary
+
+
+def test_opt_in_early_stopping_ends_training_and_says_so(pool: WorkerPool) -> None:
+    lesson = load_grading(LESSONS / "trend-classes")
+    contract = lesson.spec.contract.model_copy(update={"early_stopping_patience": 2})
+    lesson = lesson.model_copy(update={"spec": lesson.spec.model_copy(update={"contract": contract})})
+    code = (lesson.folder / "solution.py").read_text().replace("EPOCHS = 8", "EPOCHS = 150")
+    report = grade(lesson, code, pool)
+    assert report.training["stopped_early"] is True, (report.training, [h.val_loss for h in report.history][-5:])
+    assert report.training["epochs_run"] < 150 == report.training["epochs"]
+    assert "Early stopping ended training" in report.summary
+    assert report.status.value == "passed", report.summary
