@@ -67,8 +67,7 @@ def shuffle_inputs(job: dict[str, Any]) -> dict[str, np.ndarray]:
     """
     rng = np.random.default_rng(secrets.randbits(64))
     orders = {}
-    for name, encoded in job.get("inputs", {}).items():
-        rows = wire.decode(encoded)
+    for name, rows in job.get("inputs", {}).items():  # tasks hand over arrays; they go on the wire from here
         orders[name] = rng.permutation(len(rows))
         job["inputs"][name] = wire.encode(rows[orders[name]])
     return orders

@@ -105,30 +105,27 @@ class ModelContract(BaseModel):
 
 
 
-class Scoring(BaseModel):
+class _BarScoring(BaseModel):
+    """What every scored section shares: the weight of the main check and the advice when it is missed."""
+
     model_config = ConfigDict(extra="forbid")
 
+    baseline_points: float = Field(10.0, gt=0, description="Points of the beats-baseline check (partial credit).")
+    advice: str | None = Field(None, description="What to try when the bar is missed (replaces the default).")
+
+
+class Scoring(_BarScoring):
     metric: Literal["rmse", "mae"] = "rmse"
     margin: float = Field(0.2, gt=0, lt=1, description="Full marks when error <= (1 - margin) x baseline error.")
     baseline: Literal["last_value", "mean"] = Field("last_value", description="The naive forecast to beat.")
-    baseline_points: float = Field(10.0, gt=0, description="Points of the beats-baseline check (partial credit).")
-    advice: str | None = Field(None, description="What to try when the baseline is not beaten (replaces the default).")
 
 
-class ClassificationScoring(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ClassificationScoring(_BarScoring):
     min_accuracy: float = Field(0.8, gt=0, le=1, description="Full marks at or above this held-out accuracy.")
-    baseline_points: float = Field(10.0, gt=0)
-    advice: str | None = Field(None, description="What to try when the bar is not reached (replaces the default).")
 
 
-class NextTokenScoring(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class NextTokenScoring(_BarScoring):
     margin: float = Field(0.15, gt=0, lt=1, description="Full marks when bits/char <= (1 - margin) x unigram's.")
-    baseline_points: float = Field(10.0, gt=0)
-    advice: str | None = Field(None, description="What to try when the baseline is not beaten (replaces the default).")
     sample_length: int = Field(200, ge=0, le=2000)
     temperature: float = Field(0.8, gt=0, le=5)
     seed_text: str = Field("", description="Text the generated sample starts from (padded/cut to WINDOW).")

@@ -3,7 +3,8 @@
 Each module provides: prepare(grading, heldout_dir) -> prepared data; reference_job(grading, prepared) -> a
 sandbox job or None; use_reference(prepared, result); train_job(grading, prepared, code, seed); validate(grading, trained)
 (phase A ran learner code: its answer is untrusted, raise TamperedResult when malformed);
-evaluate_job(grading, prepared, trained) -> a sandbox job or None; score(grading, prepared, trained, evaluated).
+evaluate_job(grading, prepared, trained) -> a sandbox job or None (its "inputs" are NumPy arrays: the engine
+shuffles their rows and encodes them); score(grading, prepared, trained, evaluated).
 """
 
 from __future__ import annotations

@@ -9,7 +9,6 @@ from typing import Any
 
 import numpy as np
 
-from graders import wire
 from graders.report import Check, GradeReport
 from graders.spec import LessonGrading, NextTokenSpec, SpecError
 from graders.tasks import model_checks
@@ -95,7 +94,7 @@ def evaluate_job(grading: LessonGrading, prepared: TextSplit, trained: dict[str,
     x_val, _ = _windows(prepared, prepared.validation_start, prepared.heldout_start, window)
     x_test, _ = _windows(prepared, prepared.heldout_start, len(prepared.ids), window)
     job: dict[str, Any] = {"phase": "evaluate", "model_b64": trained["model_b64"],
-                           "inputs": {"validation": wire.encode(x_val), "heldout": wire.encode(x_test)}}
+                           "inputs": {"validation": x_val, "heldout": x_test}}
     if spec.scoring.sample_length:
         job["sample"] = {"seed_ids": _seed_ids(spec, prepared, window), "length": spec.scoring.sample_length,
                          "temperature": spec.scoring.temperature, "rng_seed": 0}

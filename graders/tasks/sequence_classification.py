@@ -55,7 +55,7 @@ def validate(grading: LessonGrading, trained: dict[str, Any]) -> None:
 
 def evaluate_job(grading: LessonGrading, prepared: ArraySplit, trained: dict[str, Any]) -> dict[str, Any]:
     inputs = {"validation": prepared.part("validation")[0], "heldout": prepared.part("heldout")[0]}
-    return {"phase": "evaluate", "model_b64": trained["model_b64"], "inputs": {k: wire.encode(v) for k, v in inputs.items()}}
+    return {"phase": "evaluate", "model_b64": trained["model_b64"], "inputs": inputs}
 
 
 def score(grading: LessonGrading, prepared: ArraySplit, trained: dict[str, Any], evaluated: dict[str, Any]) -> GradeReport:

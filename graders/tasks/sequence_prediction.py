@@ -163,7 +163,7 @@ def evaluate_job(grading: LessonGrading, prepared: Prepared, trained: dict[str, 
         inputs = {"validation": prepared.part("validation")[0], "heldout": prepared.part("heldout")[0]}
     else:
         inputs = evaluate_inputs(grading, prepared, int(trained["window"]))
-    return {"phase": "evaluate", "model_b64": trained["model_b64"], "inputs": {k: wire.encode(v) for k, v in inputs.items()}}
+    return {"phase": "evaluate", "model_b64": trained["model_b64"], "inputs": inputs}
 
 
 def _error(metric: str, predictions: np.ndarray, targets: np.ndarray) -> float:
