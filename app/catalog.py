@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from graders import HeldoutStore, prepare
 from graders.spec import LessonGrading, SpecError, describe_validation_error, load_grading
 
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -42,6 +44,7 @@ class Lesson:
     body_markdown: str
     starter: str
     grading: LessonGrading
+    prepared: Any  # the task's data, split and checked at load (with the held-out part from the instance's store)
 
     @property
     def solution_path(self) -> Path:
@@ -72,7 +75,7 @@ def split_front_matter(text: str, path: Path) -> tuple[dict[str, object], str]:
     return data, body
 
 
-def load_lesson(folder: Path) -> Lesson:
+def load_lesson(folder: Path, heldout: HeldoutStore | None = None) -> Lesson:
     slug = folder.name
     if not SLUG.match(slug):
         raise LessonError(f"{folder}: folder name must be a kebab-case slug (a-z, 0-9, '-')")
@@ -90,10 +93,12 @@ def load_lesson(folder: Path) -> Lesson:
         raise LessonError(message) from None
     try:
         grading = load_grading(folder)
+        prepared = prepare(grading, heldout)  # broken data is a lesson error now, not a system error later
     except SpecError as exc:
         raise LessonError(str(exc)) from None
     starter = (folder / "starter.py").read_text(encoding="utf-8")
-    return Lesson(slug=slug, folder=folder, meta=meta, body_markdown=body, starter=starter, grading=grading)
+    return Lesson(slug=slug, folder=folder, meta=meta, body_markdown=body, starter=starter, grading=grading,
+                  prepared=prepared)
 
 
 class Catalog:
@@ -119,7 +124,7 @@ class Catalog:
         return len(self.lessons)
 
 
-def load_catalog(lessons_dir: Path, only: list[str] | None = None) -> Catalog:
+def load_catalog(lessons_dir: Path, only: list[str] | None = None, heldout: HeldoutStore | None = None) -> Catalog:
     """Every lesson folder, validated. Raises LessonError listing every broken lesson at once."""
     if not lessons_dir.is_dir():
         raise LessonError(f"{lessons_dir}: lessons folder not found")
@@ -128,7 +133,7 @@ def load_catalog(lessons_dir: Path, only: list[str] | None = None) -> Catalog:
         if only and folder.name not in only:
             continue
         try:
-            lessons.append(load_lesson(folder))
+            lessons.append(load_lesson(folder, heldout))
         except LessonError as exc:
             problems.append(str(exc))
     if only:

@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from graders.heldout import HeldoutStore
 from graders.sandbox import SandboxConfig
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -28,7 +29,12 @@ class Settings(BaseSettings):
         None, description="Signs learner cookies; defaults to a random key kept in DATA_DIR/secret.key."
     )
     heldout_dir: Path | None = Field(
-        None, description="Optional folder with <slug>.csv held-out tails kept outside the repository."
+        None, description="Optional folder of instructor-supplied private held-out data kept outside the repository: "
+        "<slug>.csv (series), <slug>.npz (arrays) or <slug>.txt (text)."
+    )
+    require_private_heldout: bool = Field(
+        False, description="Refuse to grade a lesson whose held-out data is public (derivable from the repository); "
+        "on in the Docker image."
     )
     sandbox_mode: Literal["bwrap", "unconfined"] = Field(
         "bwrap", description="bwrap (bubblewrap + seccomp + cgroups). 'unconfined' runs learner code unisolated: "
@@ -52,6 +58,11 @@ class Settings(BaseSettings):
             mode=self.sandbox_mode, python=self.sandbox_python, uid=self.sandbox_uid, gid=self.sandbox_uid,
             cpus=self.cpus_per_job, require_cgroup=self.sandbox_require_cgroup,
         )
+
+    def heldout_store(self) -> HeldoutStore:
+        """Generated held-out data lives in DATA_DIR/private (mode 0700), which no sandbox ever binds."""
+        return HeldoutStore(private_dir=self.data_dir / "private", supplied_dir=self.heldout_dir,
+                            require_private=self.require_private_heldout)
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'rnnlab.sqlite3').resolve()}"

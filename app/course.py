@@ -11,6 +11,7 @@ from pathlib import Path
 from app.catalog import Catalog, Lesson, LessonError, load_catalog
 from app.rendering import asset_url, render_inline, render_markdown
 from app.store import LessonProgress
+from graders import HeldoutStore
 
 log = logging.getLogger(__name__)
 
@@ -87,12 +88,13 @@ class Course:
     """The current catalog and its rendered pages. A lesson edited while serving is reloaded; a broken edit is
     logged and the last good version keeps being served (at start-up a broken lesson is fatal instead)."""
 
-    def __init__(self, lessons_dir: Path) -> None:
+    def __init__(self, lessons_dir: Path, heldout: HeldoutStore | None = None) -> None:
         self.lessons_dir = lessons_dir
+        self.heldout = heldout
         self._lock = threading.Lock()
         self._checked = time.monotonic()
         self._print = _fingerprint(lessons_dir)
-        self._catalog = load_catalog(lessons_dir)  # LessonError propagates: the app refuses to start
+        self._catalog = load_catalog(lessons_dir, heldout=heldout)  # LessonError propagates: the app refuses to start
         self._pages = self._render(self._catalog)
 
     @staticmethod
@@ -112,7 +114,7 @@ class Course:
                 return
             self._print = current
             try:
-                catalog = load_catalog(self.lessons_dir)
+                catalog = load_catalog(self.lessons_dir, heldout=self.heldout)
                 pages = self._render(catalog)
             except LessonError as exc:
                 log.error("lessons changed but do not load; still serving the previous version:\n%s", exc)

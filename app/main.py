@@ -31,7 +31,8 @@ TEMPLATES_DIR = REPO_ROOT / "templates"
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app. Raises LessonError (a broken lesson) or SandboxUnavailable (no isolation) instead of starting."""
     settings = settings or Settings()
-    course = Course(settings.lessons_dir)
+    heldout = settings.heldout_store()
+    course = Course(settings.lessons_dir, heldout)
     preflight(settings.sandbox_config())  # fail before binding a port, with the fix in the message
     store = Store(settings.resolved_database_url())
     state = AppState(settings=settings, course=course, store=store,
@@ -48,7 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             raise
         queue = GradingQueue(store, course.lesson, pool, concurrent_jobs=settings.concurrent_jobs,
                              max_queued_per_learner=settings.max_queued_per_learner,
-                             heldout_dir=settings.heldout_dir)
+                             heldout=heldout, max_code_bytes=settings.max_code_bytes)
         queue.start()
         state.pool, state.queue = pool, queue
         try:

@@ -4,21 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from app.catalog import Lesson
 from app.store import Store, Submission, SubmissionStatus
-from graders import GradeReport, Status, WorkerPool, grade
+from graders import GradeReport, HeldoutStore, Status, WorkerPool, grade
+from graders.protocol import Event, ReportEvent
 
 log = logging.getLogger(__name__)
 
-PHASES = {"train", "build", "evaluate", "predict", "score"}
 MAX_EPOCH_EVENTS = 1000  # learner code can print fake epoch lines; never keep or send an unbounded number
 IDLE_POLL_S = 5.0  # also pick up rows another process queued (e.g. `rnnlab` tooling), not only our own
 RETRY_AFTER_S = 15  # about one grading: when a learner at their limit may try again
@@ -64,41 +62,19 @@ class _Progress:
     epochs: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 1_000_000 else None
-
-
-def _float(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        return None
-    return float(value)
-
-
-def clean_event(raw: dict[str, Any]) -> dict[str, Any] | None:
-    """Keep only known fields of known types: these events pass through the sandbox, so learner code can forge them."""
-    kind = raw.get("event")
-    if kind == "phase" and raw.get("phase") in PHASES:
-        event: dict[str, Any] = {"event": "phase", "phase": raw["phase"]}
-        if _int(raw.get("epochs")) is not None:
-            event["epochs"] = raw["epochs"]
-        return event
-    if kind == "epoch" and _int(raw.get("epoch")) is not None:
-        return {"event": "epoch", "epoch": raw["epoch"], "epochs": _int(raw.get("epochs")),
-                "loss": _float(raw.get("loss")), "val_loss": _float(raw.get("val_loss"))}
-    return None
-
-
 class GradingQueue:
     """Grades queued submissions with `concurrent_jobs` threads; what a server left unfinished is graded on start."""
 
     def __init__(self, store: Store, find_lesson: Callable[[str], Lesson | None], pool: WorkerPool, *, concurrent_jobs: int = 1,
-                 max_queued_per_learner: int = 3, heldout_dir: Path | None = None) -> None:
+                 max_queued_per_learner: int = 3, heldout: HeldoutStore | None = None,
+                 max_code_bytes: int = 64 * 1024) -> None:
         self.store = store
         self.find_lesson = find_lesson
         self.pool = pool
         self.concurrent_jobs = concurrent_jobs
         self.max_queued_per_learner = max_queued_per_learner
-        self.heldout_dir = heldout_dir
+        self.heldout = heldout
+        self.max_code_bytes = max_code_bytes
         self._lock = threading.Lock()  # guards subscribers and progress; held while publishing
         self._wake = threading.Condition()
         self._pending = False  # set under _wake by enqueue(): a wake-up that arrives before wait() is not lost
@@ -236,8 +212,8 @@ class GradingQueue:
                                               lesson=submission.lesson)
         else:
             report = grade(lesson.grading, submission.code, self.pool,
-                           on_event=lambda raw: self._on_grader_event(submission.id, raw),
-                           heldout_dir=self.heldout_dir)
+                           on_event=lambda event: self._on_grader_event(submission.id, event),
+                           heldout=self.heldout, prepared=lesson.prepared, max_code_bytes=self.max_code_bytes)
         if self._stopping.is_set() and report.status not in (Status.passed, Status.failed):
             # The pool was closed under it: a killed worker says nothing about the learner's code.
             log.warning("server stopping: submission %d will be graded again at the next start", submission.id)
@@ -254,10 +230,10 @@ class GradingQueue:
             self._progress.pop(submission.id, None)
         self._publish(submission.id, _report_event(finished))
 
-    def _on_grader_event(self, submission_id: int, raw: dict[str, Any]) -> None:
-        event = clean_event(raw) if isinstance(raw, dict) else None
-        if event is None:
+    def _on_grader_event(self, submission_id: int, typed: Event) -> None:
+        if isinstance(typed, ReportEvent):  # the queue publishes its own report event once the row is stored
             return
+        event = typed.to_dict()
         with self._lock:
             progress = self._progress.get(submission_id)
             if progress is None:

@@ -3,87 +3,40 @@
 from __future__ import annotations
 
 import logging
-import secrets
 import time
-from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from graders import wire
+from graders.answers import CasesAnswer, EvaluateAnswer, TrainAnswer
+from graders.batching import BatchDependence, BatchPlan, MalformedPredictions
+from graders.heldout import HeldoutMode, HeldoutStore
 from graders.pool import EventSink, PhaseOutcome, WorkerPool
-from graders.report import Check, Epoch, Failure, GradeReport, truncate_log
+from graders.protocol import CHECK_TITLES, PhaseEvent, ReportEvent, Stage
+from graders.report import Check, Failure, GradeReport, truncate_log
 from graders.sandbox import SandboxUnavailable
 from graders.spec import LessonGrading, Limits, SpecError
 from graders.tasks import task_for
+from graders.tasks.base import Evaluated, Task
 from graders.tasks.model_checks import TamperedResult
 
 log = logging.getLogger(__name__)
 
-CHECK_TITLES = {
-    "contract": "Module meets the contract",
-    "input_shape": "Input shape is (window, features)",
-    "return_sequences": "Recurrent layers pass sequences correctly",
-    "output_shape": "Output shape matches the horizon",
-    "safe_model": "Model loads safely (no Lambda or custom code)",
-}
-LEARNER_OUTCOMES = {
-    "syntax_error": Failure.syntax_error,
-    "import_error": Failure.import_error,
-    "contract_error": Failure.contract_error,
-    "out_of_memory": Failure.out_of_memory,
-    "unsafe_model": Failure.unsafe_model,
-}
+DEFAULT_MAX_CODE_BYTES = 64 * 1024
+TAMPERED = ("Grading stopped: {detail}. Your code changed the grader's own code or wrote to its private channel; "
+            "use print() for your own output.")
 
 
 def _not_gradable(failure: Failure, message: str, check_id: str = "contract") -> GradeReport:
-    check = Check(id=check_id, title=CHECK_TITLES.get(check_id, check_id), passed=False, message=message)
-    return GradeReport.not_gradable(failure, message, checks=[check])
+    title = CHECK_TITLES.get(check_id, CHECK_TITLES["contract"])
+    return GradeReport.not_gradable(failure, message, checks=[Check(id=check_id, title=title, passed=False,
+                                                                    message=message)])
 
 
-def _from_phase(phase: PhaseOutcome, ran_learner_code: bool) -> GradeReport | None:
-    """A report when the phase ended the grading (a limit hit, a contract broken, a bug of ours), else None."""
-    if phase.failure is not None:
-        return _not_gradable(phase.failure, phase.message)
-    assert phase.result is not None
-    outcome = phase.result.get("outcome")
-    if outcome == "harness_error":
-        log.error("grader failure inside the sandbox: %s", str(phase.result.get("message"))[:4000])
-        if ran_learner_code:  # learner code can forge this answer, so it may not turn into our 'error' status
-            return _not_gradable(Failure.killed, "Grading could not finish: the harness failed while your code was "
-                                 "running (see the log). If your code looks right, tell your instructor.")
-        return GradeReport.system_error("The grader itself failed (our bug, not yours); it has been logged.")
-    if outcome in LEARNER_OUTCOMES:
-        return _not_gradable(LEARNER_OUTCOMES[outcome], str(phase.result.get("message", "")),
-                             str(phase.result.get("check", "contract")))
-    return None
-
-
-def shuffle_inputs(job: dict[str, Any]) -> dict[str, np.ndarray]:
-    """Put the rows phase B predicts in a secret random order.
-
-    Consecutive windows overlap (the last input of window i+1 is the target of window i), so a model that
-    looks across the rows of its batch (e.g. with keras.ops.roll) could read the answers; shuffled, it reads noise.
-    """
-    rng = np.random.default_rng(secrets.randbits(64))
-    orders = {}
-    for name, rows in job.get("inputs", {}).items():  # tasks hand over arrays; they go on the wire from here
-        orders[name] = rng.permutation(len(rows))
-        job["inputs"][name] = wire.encode(rows[orders[name]])
-    return orders
-
-
-def unshuffle_predictions(evaluated: dict[str, Any], orders: dict[str, np.ndarray]) -> dict[str, Any]:
-    predictions = evaluated.get("predictions")
-    if not predictions:
-        return evaluated
-    restored = {}
-    for name, rows in predictions.items():
-        shuffled = np.asarray(rows, dtype="float64")
-        original = np.empty_like(shuffled)
-        original[orders[name]] = shuffled
-        restored[name] = original
-    return {**evaluated, "predictions": restored}
+def _from_phase(phase: PhaseOutcome) -> GradeReport:
+    """The report of a phase that ended without an answer: the learner's outcome, or a fault of ours."""
+    assert phase.failure is not None
+    if phase.failure is Failure.system_error:
+        return GradeReport.system_error(phase.message)
+    return _not_gradable(phase.failure, phase.message, phase.check)
 
 
 def _run(pool: WorkerPool, job: dict[str, Any], limits: Limits, emit: EventSink, timings: dict[str, float],
@@ -96,53 +49,101 @@ def _run(pool: WorkerPool, job: dict[str, Any], limits: Limits, emit: EventSink,
     return outcome
 
 
+def size_report(code: str, max_code_bytes: int) -> GradeReport | None:
+    size = len(code.encode("utf-8", "surrogatepass"))
+    if size <= max_code_bytes:
+        return None
+    shown = f"{size / 1e6:.1f} MB" if size >= 1_000_000 else f"{size / 1024:.0f} KiB"
+    return _not_gradable(Failure.contract_error, f"Your submission is {shown}; the limit is "
+                         f"{max_code_bytes // 1024} KiB. Submit only your code (no data or model weights pasted in).")
+
+
+def prepare(grading: LessonGrading, heldout: HeldoutStore | None = None) -> Any:
+    """Load and split a lesson's data once (at catalog load): raises SpecError, a lesson error, when it is broken."""
+    return task_for(grading.spec.task).prepare(grading, heldout)
+
+
+def _evaluate(task: Task[Any], grading: LessonGrading, prepared: Any, trained: TrainAnswer, pool: WorkerPool,
+              emit: EventSink, timings: dict[str, float], logs: list[str]) -> Evaluated | GradeReport | None:
+    """Phase B in isolated batches, then the trusted checks on its answer (shapes, batch invariance)."""
+    evaluation = task.evaluation(grading, prepared, trained)
+    if evaluation is None:
+        return None
+    plan = BatchPlan.build(evaluation)
+    emit(PhaseEvent(Stage.evaluate))
+    phase_b = _run(pool, plan.job(trained.model, evaluation.extra), grading.spec.limits, emit, timings, "evaluate")
+    logs.append(phase_b.log)
+    if phase_b.answer is None:
+        return _from_phase(phase_b)
+    answer = phase_b.answer
+    assert isinstance(answer, EvaluateAnswer)
+    want = task.output_shape(grading, prepared)
+    if answer.architecture.output_shape != [None, *want]:
+        return Evaluated(architecture=answer.architecture)  # the structure checks explain the output shape
+    try:
+        predictions = plan.restore(answer.batched, answer.alone, want)
+    except MalformedPredictions as exc:
+        return _not_gradable(Failure.contract_error, f"Your model did not return one prediction per input row ({exc}).",
+                             "output_shape")
+    except BatchDependence as exc:
+        return _not_gradable(
+            Failure.batch_dependent,
+            "Your model's prediction for a window changed when other windows were in the same batch "
+            f"({exc}). A model must compute each window's output from that window alone: operations across the "
+            "batch axis (summing, sorting or comparing rows with each other, e.g. keras.ops on axis 0) let it read "
+            "other rows, so it cannot be graded. Build the model only from layers that treat each sample "
+            "separately (LSTM, GRU, Dense, ...).", "batch_invariant")
+    return Evaluated(architecture=answer.architecture, predictions=predictions, sample_ids=answer.sample_ids)
+
+
 def grade(grading: LessonGrading, code: str, pool: WorkerPool, on_event: EventSink | None = None,
-          heldout_dir: Path | None = None, seed: int = 0) -> GradeReport:
-    """Grade one submission. Never raises for anything the learner did; a system fault becomes status 'error'."""
+          heldout: HeldoutStore | None = None, seed: int = 0, prepared: Any = None,
+          max_code_bytes: int = DEFAULT_MAX_CODE_BYTES) -> GradeReport:
+    """Grade one submission. Never raises, and nothing a learner submits becomes status 'error' (our fault)."""
     emit = on_event or (lambda event: None)
     started = time.monotonic()
     timings: dict[str, float] = {}
     logs: list[str] = []
-    report: GradeReport | None = None
     sandbox = None
     task = task_for(grading.spec.task)
     limits = grading.spec.limits
+    mode: HeldoutMode | None = None
+    report = size_report(code, max_code_bytes)
     try:
-        prepared = task.prepare(grading, heldout_dir)
-        reference = task.reference_job(grading, prepared)
-        if reference is not None:
-            emit({"event": "phase", "phase": "reference"})
-            ref = _run(pool, reference, limits, emit, timings, "reference")
-            if ref.result is None or ref.result.get("outcome") != "ok":
-                raise SpecError(f"{grading.folder}: the lesson's cases or solution failed: "
-                                f"{ref.message or (ref.result or {}).get('message', '')}")
-            task.use_reference(prepared, ref.result)
-        emit({"event": "phase", "phase": "train"})
-        train = _run(pool, task.train_job(grading, prepared, code, seed), limits, emit, timings, "train")
-        sandbox = train.sandbox
-        logs.append(train.log)
-        report = _from_phase(train, ran_learner_code=True)
         if report is None:
-            assert train.result is not None
-            trained = train.result
-            task.validate(grading, trained)
-            evaluated: dict[str, Any] = {}
-            job = task.evaluate_job(grading, prepared, trained)
-            if job is not None:
-                emit({"event": "phase", "phase": "evaluate"})
-                orders = shuffle_inputs(job)
-                phase_b = _run(pool, job, limits, emit, timings, "evaluate")
-                logs.append(phase_b.log)
-                report = _from_phase(phase_b, ran_learner_code=False)
-                evaluated = unshuffle_predictions(phase_b.result or {}, orders)
-            if report is None:
-                emit({"event": "phase", "phase": "score"})
-                report = task.score(grading, prepared, trained, evaluated)
-            if not report.history and trained.get("history"):
-                report.history = [Epoch.model_validate(h) for h in trained["history"]]
+            if prepared is None:
+                prepared = task.prepare(grading, heldout)
+            mode = task.heldout_mode(prepared)
+            if heldout is not None and heldout.require_private and mode is HeldoutMode.public:
+                raise SpecError(f"the held-out data of {grading.slug!r} is public (derivable from the repository) and "
+                                "this server requires private held-out data: supply RNNLAB_HELDOUT_DIR/"
+                                f"{grading.slug}.* (see docs/authoring.md)")
+            reference = task.reference_job(grading, prepared)
+            if reference is not None:
+                emit(PhaseEvent(Stage.reference))
+                ref = _run(pool, reference, limits, emit, timings, "reference")
+                if not isinstance(ref.answer, CasesAnswer):
+                    raise SpecError(f"{grading.folder}: the lesson's cases or solution failed: {ref.message}")
+                task.use_reference(prepared, ref.answer)
+            emit(PhaseEvent(Stage.train))
+            train = _run(pool, task.train_job(grading, prepared, code, seed), limits, emit, timings, "train")
+            sandbox = train.sandbox
+            logs.append(train.log)
+            if train.answer is None:
+                report = _from_phase(train)
+            else:
+                evaluated = None
+                if isinstance(train.answer, TrainAnswer):
+                    outcome = _evaluate(task, grading, prepared, train.answer, pool, emit, timings, logs)
+                    if isinstance(outcome, GradeReport):
+                        report = outcome
+                    else:
+                        evaluated = outcome
+                if report is None:
+                    emit(PhaseEvent(Stage.score))
+                    report = task.score(grading, prepared, train.answer, evaluated)
     except TamperedResult as exc:
-        report = GradeReport.not_gradable(Failure.contract_error, f"Grading stopped: {exc}. Your code wrote to the "
-                                          "grader's private channel; use print() for your own output.")
+        report = _not_gradable(Failure.contract_error, TAMPERED.format(detail=exc))
     except SandboxUnavailable as exc:
         log.error("sandbox unavailable: %s", exc)
         report = GradeReport.system_error(f"The sandbox could not start: {exc}")
@@ -152,11 +153,13 @@ def grade(grading: LessonGrading, code: str, pool: WorkerPool, on_event: EventSi
     except Exception as exc:  # noqa: BLE001 - a bug of ours must still produce a report, not kill a batch
         log.exception("grading failed")
         report = GradeReport.system_error(f"The grader failed unexpectedly ({type(exc).__name__}); it has been logged.")
+    assert report is not None
     timings["total"] = time.monotonic() - started
     report.lesson = grading.slug
+    report.heldout = mode.value if mode is not None else ""
     report.timings = {k: round(v, 3) for k, v in timings.items()}
     if sandbox is not None:
         report.sandbox = sandbox
     report.log = truncate_log("\n".join(part for part in logs if part))
-    emit({"event": "report", "status": report.status.value, "score": report.score})
+    emit(ReportEvent(status=report.status.value, score=report.score))
     return report

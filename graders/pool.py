@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import queue
@@ -16,39 +15,49 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from graders import protocol, wire
+from graders.answers import TypedAnswer, parse_typed
 from graders.cgroups import sweep_stale_cgroups
+from graders.protocol import Event, JobKind, Outcome, ProtocolError
 from graders.report import Failure, SandboxInfo
 from graders.sandbox import HARNESS_DIR, Exit, SandboxConfig, SandboxProcess, SandboxUnavailable, preflight
 from graders.spec import Limits
 
 log = logging.getLogger(__name__)
 
-EventSink = Callable[[dict[str, Any]], None]
-PROTOCOL_LINE_LIMIT = 48 * 1024 * 1024  # a base64 model of 32 MiB fits; anything larger is abuse
-EVENT_LINE_LIMIT = 64 * 1024  # one progress event
-CHATTER_LIMIT = 4 * 1024 * 1024  # all progress events of one job
-PROTOCOL_EVENTS = {"ready", "phase", "epoch", "result"}
+EventSink = Callable[[Event], None]
 READY_TIMEOUT_S = 120.0
 WARMING_NICE = 10
 
 
+LEARNER_FAILURES = {
+    Outcome.syntax_error: Failure.syntax_error, Outcome.import_error: Failure.import_error,
+    Outcome.contract_error: Failure.contract_error, Outcome.out_of_memory: Failure.out_of_memory,
+    Outcome.unsafe_model: Failure.unsafe_model,
+}
+RUNS_LEARNER_CODE = {JobKind.train, JobKind.call}
+TAMPERED = ("Your code wrote to the grader's private channel (a file descriptor it did not open) or changed the "
+            "grader's own code, so its answer cannot be trusted. Use print() for your own output.")
+
+
 @dataclass
 class PhaseOutcome:
-    """What one sandboxed phase produced: the worker's result, or why there is none."""
+    """What one sandboxed phase produced: a typed answer, or why there is none (the learner's, or our fault)."""
 
-    result: dict[str, Any] | None
+    answer: TypedAnswer | None
     failure: Failure | None
     message: str
     log: str
     seconds: float
     sandbox: SandboxInfo
+    check: str = "contract"
     exit: Exit | None = None
 
 
 class Runtime:
     """A world-readable copy of the in-sandbox code, bound read-only at /harness (the repo may be private)."""
 
-    FILES = ("worker.py", "windowing.py", "wire.py")
+    FILES = ("worker.py", "windowing.py", "wire.py", "protocol.py")
 
     def __init__(self) -> None:
         self.dir = Path(tempfile.mkdtemp(prefix="rnnlab-harness-"))
@@ -76,7 +85,7 @@ class WarmWorker:
             script, workdir = str(runtime.dir / "worker.py"), str(self.workdir)
         argv = [config.python, "-I", "-B", script, "--threads", str(config.cpus), "--workdir", workdir]
         self.process = SandboxProcess(config, runtime.dir, argv, nice=nice)
-        self.messages: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        self.messages: queue.Queue[protocol.Message | Event | None] = queue.Queue()
         self.ready = threading.Event()
         self._settled = threading.Event()  # ready, or dead before it got there
         self._log = bytearray()
@@ -92,31 +101,33 @@ class WarmWorker:
 
     # -- readers (threads): never block the sandbox on a full pipe, never keep more than the caps
     def _read_protocol(self) -> None:
+        """Frames from the sandbox, bounded before they are parsed; any malformed byte stops the job."""
         stream = self.process.proc.stdout
         assert stream is not None
-        chatter = 0  # bytes of messages before the result: progress only, so small
-        while True:
-            line = stream.readline(PROTOCOL_LINE_LIMIT)
-            if not line:
-                break
-            is_result = line.startswith(b'{"event": "result"')
-            chatter += 0 if is_result else len(line)
-            if not line.endswith(b"\n") or (not is_result and (len(line) > EVENT_LINE_LIMIT or chatter > CHATTER_LIMIT)):
-                self.protocol_abuse = True  # learner code is writing to our pipe; stop before it costs us memory
-                self.process.kill()
-                break
-            try:
-                message = json.loads(line)
-            except Exception:  # noqa: BLE001 - RecursionError too: whatever the learner wrote, it is not ours
-                continue
-            if not isinstance(message, dict) or message.get("event") not in PROTOCOL_EVENTS:
-                continue
-            if message.get("event") == "ready" and not self.ready.is_set():
-                self._log_start = len(self._log)  # TF's import chatter is not the learner's output
-                self.ready.set()
-                self._settled.set()
-                continue
-            self.messages.put(message)
+        chatter = 0  # bytes of progress messages before the result: small, so capped
+        try:
+            while True:
+                message = protocol.read_message(stream)  # type: ignore[arg-type]
+                if message is None:
+                    break
+                kind = message.body.get("event")
+                if kind == protocol.EventKind.result:
+                    self.messages.put(message)
+                    break
+                chatter += sum(len(str(v)) for v in message.body.values()) + 16
+                if chatter > protocol.MAX_CHATTER_BYTES or message.blobs:
+                    raise ProtocolError("too much progress chatter")
+                if kind == protocol.EventKind.ready and not self.ready.is_set():
+                    self._log_start = len(self._log)  # TF's import chatter is not the learner's output
+                    self.ready.set()
+                    self._settled.set()
+                    continue
+                event = protocol.parse_event(message.body)
+                if event is not None:
+                    self.messages.put(event)
+        except (ProtocolError, OSError, ValueError):
+            self.protocol_abuse = True  # learner code is writing to our pipe; stop before it costs us memory
+            self.process.kill()
         self._settled.set()
         self.messages.put(None)
 
@@ -149,16 +160,17 @@ class WarmWorker:
         """Hand the job over, stream its events, enforce the wall clock, and classify how it ended."""
         started = time.monotonic()
         self.process.tighten(limits)
-        job = {**job, "cpu_seconds": limits.cpu_seconds}
+        kind = JobKind(job["kind"])
+        tree, blobs = wire.pack({**job, "kind": kind.value, "cpu_seconds": limits.cpu_seconds})
         stdin = self.process.proc.stdin
         assert stdin is not None
         try:
-            stdin.write(json.dumps(job).encode() + b"\n")
+            protocol.write_message(stdin, {"job": tree}, blobs)  # type: ignore[arg-type]
             stdin.close()
-        except BrokenPipeError:
+        except (BrokenPipeError, ValueError):
             pass
         deadline = started + limits.wall_seconds
-        result: dict[str, Any] | None = None
+        result: protocol.Message | None = None
         timed_out = False
         try:
             while True:
@@ -172,7 +184,7 @@ class WarmWorker:
                     continue
                 if message is None:
                     break
-                if message.get("event") == "result":
+                if isinstance(message, protocol.Message):
                     result = message
                     break
                 if on_event is not None:
@@ -186,10 +198,16 @@ class WarmWorker:
             self._cleanup()
             if self.on_release is not None:
                 self.on_release()
-        seconds = time.monotonic() - started
-        failure, explanation = classify(result, exit_info, timed_out, self.output_exceeded, self.protocol_abuse, limits)
-        return PhaseOutcome(result=result if failure is None else None, failure=failure, message=explanation,
-                            log=self.log_text(), seconds=seconds, sandbox=self.process.info, exit=exit_info)
+        outcome = PhaseOutcome(answer=None, failure=None, message="", log=self.log_text(),
+                               seconds=time.monotonic() - started, sandbox=self.process.info, exit=exit_info)
+        failure, explanation = classify(result is not None, exit_info, timed_out, self.output_exceeded,
+                                        self.protocol_abuse, limits)
+        if failure is not None:
+            outcome.failure, outcome.message = failure, explanation
+        else:
+            assert result is not None
+            judge_answer(kind, result, outcome)
+        return outcome
 
     def close(self) -> None:
         self.process.kill()
@@ -201,7 +219,35 @@ class WarmWorker:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
 
-def classify(result: dict[str, Any] | None, exit_info: Exit, timed_out: bool, flooded: bool, abused: bool,
+def judge_answer(kind: JobKind, message: protocol.Message, outcome: PhaseOutcome) -> None:
+    """Parse the result at the trust boundary: a typed answer, the learner's outcome, or a fault of ours."""
+    learner_ran = kind in RUNS_LEARNER_CODE
+    try:
+        answer = protocol.parse_answer(message)
+        if answer.outcome in (Outcome.ok, Outcome.diverged):
+            outcome.answer = parse_typed(kind, answer)
+            return
+    except ProtocolError as exc:
+        if learner_ran:
+            outcome.failure, outcome.message = Failure.contract_error, TAMPERED
+            return
+        log.error("a %s job without learner code answered malformed data: %s", kind.value, exc)
+        outcome.failure, outcome.message = Failure.system_error, "The grader itself failed (our bug, not yours)."
+        return
+    outcome.check = answer.check
+    if answer.outcome in LEARNER_FAILURES:
+        outcome.failure, outcome.message = LEARNER_FAILURES[answer.outcome], answer.message
+    elif learner_ran:  # harness_error: learner code can forge this answer, so it may not become our 'error'
+        log.warning("harness failure in a job that ran learner code: %s", answer.message[:2000])
+        outcome.failure = Failure.killed
+        outcome.message = ("Grading could not finish: the grader's harness failed while your code was running (see "
+                           "the log). If your code does not change the grader's own modules, tell your instructor.")
+    else:
+        log.error("grader failure inside the sandbox (%s job): %s", kind.value, answer.message[:4000])
+        outcome.failure, outcome.message = Failure.system_error, "The grader itself failed (our bug, not yours)."
+
+
+def classify(answered: bool, exit_info: Exit, timed_out: bool, flooded: bool, abused: bool,
              limits: Limits) -> tuple[Failure | None, str]:
     """Turn how a phase ended into one failure kind with a message that teaches."""
     if flooded:
@@ -210,7 +256,7 @@ def classify(result: dict[str, Any] | None, exit_info: Exit, timed_out: bool, fl
     if abused:
         return Failure.output_limit, ("Your code wrote to the grader's private channel (a file descriptor it did not "
                                       "open), so it was stopped. Use print() for your own output.")
-    if result is not None:
+    if answered:
         return None, ""
     if timed_out:
         return Failure.wall_time, (f"Stopped after the wall-clock limit of {limits.wall_seconds:.0f} s. Look for an "

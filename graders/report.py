@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-REPORT_VERSION = 1
+REPORT_VERSION = 2  # 2: held-out mode; finite_predictions replaces finite_loss; batch_invariant
 LOG_LIMIT_CHARS = 20_000
 
 
@@ -34,6 +34,7 @@ class Failure(enum.StrEnum):
     exited = "exited"
     diverged = "diverged"
     unsafe_model = "unsafe_model"
+    batch_dependent = "batch_dependent"  # a row's prediction changed with the other rows in its batch
     system_error = "system_error"
 
 
@@ -82,6 +83,7 @@ class GradeReport(BaseModel):
     lesson: str = ""
     submission: str = ""
     status: Status
+    heldout: str = ""  # "private" (never derivable from the repository), "public" (practice only) or "" (not scored)
     score: float = Field(0.0, ge=0.0, le=1.0)
     summary: str = ""
     failure: Failure | None = None

@@ -48,6 +48,9 @@ class SequenceData(Split):
     series: str | None = Field(None, description="CSV file, relative to the lesson folder, one numeric column.")
     column: str = Field("value", description="Name of the column holding the series.")
     arrays: str | None = Field(None, description=".npz file with x (N, T, F) float and y (N,) or (N, horizon).")
+    heldout_generator: str | None = Field(
+        None, description="Script defining make_heldout(public, rng, size): each server generates its private "
+                          "held-out part with it from a secret seed (the public file is then train + validation).")
 
     @model_validator(mode="after")
     def _one_source(self) -> SequenceData:
@@ -57,15 +60,17 @@ class SequenceData(Split):
 
     @property
     def files(self) -> list[str]:
-        return [f for f in (self.series, self.arrays) if f]
+        return [f for f in (self.series, self.arrays, self.heldout_generator) if f]
 
 
 class ArrayData(Split):
     arrays: str = Field(description=".npz file with x (N, T, F) float and y (N,) integer class labels.")
+    heldout_generator: str | None = Field(
+        None, description="Script defining make_heldout(public, rng, size) -> (x, y): private held-out samples.")
 
     @property
     def files(self) -> list[str]:
-        return [self.arrays]
+        return [f for f in (self.arrays, self.heldout_generator) if f]
 
 
 class TextData(Split):

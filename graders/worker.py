@@ -1,17 +1,15 @@
 """The code that runs INSIDE the sandbox: imports TF once, then trains or evaluates one job. The only keras importer.
 
-Protocol: the supervisor writes one JSON job on stdin; this process answers with JSON lines on its original
-stdout (events, then one "result"). Learner prints and TF logs go to stderr, which is the capped log.
-Phase "train" runs learner code on the public part only; phase "evaluate" runs no learner code: it loads
-the saved model with safe_mode=True and predicts windows the supervisor built.
+Protocol (graders/protocol.py): the supervisor writes one job message on stdin; this process answers with
+framed messages on its original stdout (events, then one "result"). Learner prints and TF logs go to stderr,
+which is the capped log. Job "train" runs learner code on the public part only; job "evaluate" runs no learner
+code: it loads the saved model with safe_mode=True and predicts rows in the batches the supervisor chose.
 """
 
 from __future__ import annotations
 
 import argparse
-import base64
 import importlib.util
-import io
 import json
 import math
 import os
@@ -20,11 +18,13 @@ import resource
 import sys
 import time
 import traceback
-from typing import Any, TextIO
+import zipfile
+from typing import Any, BinaryIO
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # inside the sandbox a copy of windowing sits beside us
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # inside the sandbox copies of these sit beside us
+import protocol  # noqa: E402
 from windowing import make_windows  # noqa: E402
-from wire import decode, encode  # noqa: E402
+from wire import pack, unpack  # noqa: E402
 
 SUBMISSION = "/tmp/submission.py"  # main() moves these into --workdir (the sandbox's private /tmp)
 MODEL_PATH = "/tmp/model.keras"
@@ -34,20 +34,13 @@ WRAPPERS = {"Bidirectional", "TimeDistributed"}
 
 
 class Protocol:
-    """JSON lines to the supervisor on a private duplicate of stdout."""
+    """Framed messages to the supervisor on a private duplicate of stdout."""
 
-    def __init__(self, stream: TextIO) -> None:
+    def __init__(self, stream: BinaryIO) -> None:
         self.stream = stream
 
-    def send(self, **message: Any) -> None:
-        self.stream.write(json.dumps(message, default=_jsonable) + "\n")
-        self.stream.flush()
-
-
-def _jsonable(value: Any) -> Any:
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    return str(value)
+    def send(self, blobs: list[bytes] | tuple[bytes, ...] = (), **message: Any) -> None:
+        protocol.write_message(self.stream, message, blobs)
 
 
 def _finite(x: float | None) -> float | None:
@@ -78,16 +71,23 @@ def describe(exc: BaseException) -> str:
 # ---------------------------------------------------------------- train phase (learner code runs here)
 
 
+def syntax_error(lineno: int | None, msg: str, text: str | None = None, offset: int | None = None) -> ContractError:
+    pointer = f"\n    {text.rstrip()}\n    {' ' * max((offset or 1) - 1, 0)}^" if text else ""
+    return ContractError("contract", f"Syntax error on line {lineno}: {msg}{pointer}", "syntax_error")
+
+
 def load_submission(code: str) -> Any:
-    with open(SUBMISSION, "w", encoding="utf-8") as fh:
+    if "\x00" in code:  # compile() raises ValueError, not SyntaxError, for this: say where it is
+        line = code.count("\n", 0, code.index("\x00")) + 1
+        raise syntax_error(line, "the file contains a NUL byte (\\x00); remove it (was the file saved as text?)")
+    with open(SUBMISSION, "w", encoding="utf-8", errors="surrogateescape") as fh:
         fh.write(code)
     try:
         compiled = compile(code, SUBMISSION, "exec")
     except SyntaxError as exc:
-        pointer = ""
-        if exc.text:
-            pointer = f"\n    {exc.text.rstrip()}\n    {' ' * max((exc.offset or 1) - 1, 0)}^"
-        raise ContractError("contract", f"Syntax error on line {exc.lineno}: {exc.msg}{pointer}", "syntax_error") from None
+        raise syntax_error(exc.lineno, exc.msg, exc.text, exc.offset) from None
+    except ValueError as exc:  # e.g. surrogates a decoder let through
+        raise syntax_error(1, str(exc)) from None
     spec = importlib.util.spec_from_file_location("submission", SUBMISSION)
     assert spec is not None
     module = importlib.util.module_from_spec(spec)
@@ -110,8 +110,9 @@ def read_constants(module: Any, constants: list[list[Any]]) -> dict[str, int]:
         if not hasattr(module, name):
             raise ContractError("contract", f"Define {name} at the top of your file (an int between {low} and {high}).")
         value = getattr(module, name)
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ContractError("contract", f"{name} must be an int, not {type(value).__name__} ({value!r}).")
+        if type(value) is not int:  # an int subclass can lie about its value; bool is one too
+            shown = repr(value) if type(value) in (float, str, bool) else "…"
+            raise ContractError("contract", f"{name} must be a plain int, not {type(value).__name__} ({shown[:40]}).")
         if not low <= value <= high:
             raise ContractError("contract", f"{name} = {value} is outside the range the grader accepts: {low}..{high}.")
         values[name] = value
@@ -160,11 +161,15 @@ def flatten_layers(model: Any) -> list[dict[str, Any]]:
         entry: dict[str, Any] = {"class": cls, "name": layer.name}
         if hasattr(layer, "return_sequences"):
             entry["return_sequences"] = bool(layer.return_sequences)
+        if getattr(layer, "stateful", False):
+            entry["stateful"] = True
         inner = getattr(layer, "forward_layer", None) or getattr(layer, "layer", None)
         if cls in WRAPPERS and inner is not None:
             entry["wraps"] = type(inner).__name__
             if hasattr(inner, "return_sequences"):
                 entry["return_sequences"] = bool(inner.return_sequences)
+            if getattr(inner, "stateful", False):
+                entry["stateful"] = True
         found.append(entry)
         for child in getattr(layer, "layers", []) or []:
             visit(child)
@@ -218,23 +223,6 @@ def check_output(model: Any, want: list[Any], meaning: str) -> None:
                         + (", activation='softmax')." if "probabilit" in meaning else ")."))
 
 
-def optimizer_facts(model: Any) -> dict[str, Any]:
-    opt = model.optimizer
-    facts: dict[str, Any] = {"class": type(opt).__name__}
-    for name in ("clipnorm", "clipvalue", "global_clipnorm"):
-        value = getattr(opt, name, None)
-        facts[name] = float(value) if value is not None else None
-    try:
-        facts["learning_rate"] = float(keras_value(opt.learning_rate))
-    except Exception:  # noqa: BLE001 - a schedule has no single value
-        facts["learning_rate"] = None
-    return facts
-
-
-def keras_value(value: Any) -> Any:
-    return value.numpy() if hasattr(value, "numpy") else value
-
-
 def epoch_callback(keras: Any, proto: Protocol, epochs: int, budget_s: float) -> Any:
     class Progress(keras.callbacks.Callback):  # type: ignore[misc, name-defined]
         """Streams each epoch out and stops training gracefully when the time budget would be overrun."""
@@ -270,7 +258,7 @@ def epoch_callback(keras: Any, proto: Protocol, epochs: int, budget_s: float) ->
 def training_arrays(data: dict[str, Any], constants: dict[str, int], np: Any) -> tuple[Any, Any, Any, Any]:
     """Windows of a series (sized by the learner's WINDOW) or the ready-made arrays of the job."""
     if data["kind"] == "arrays":
-        return (decode(data["x_train"]), decode(data["y_train"]), decode(data["x_val"]), decode(data["y_val"]))
+        return data["x_train"], data["y_train"], data["x_val"], data["y_val"]
     window = constants["WINDOW"]
     values = np.asarray(data["values"], dtype=data.get("dtype", "float32"))
     start, horizon, stride = int(data["validation_start"]), int(data.get("horizon", 1)), int(data.get("stride", 1))
@@ -329,30 +317,29 @@ def train(job: dict[str, Any], proto: Protocol, keras: Any, np: Any) -> dict[str
         raise ContractError("contract", f"The saved model is {size >> 20} MiB; the limit is {MAX_MODEL_BYTES >> 20} MiB. "
                             "Use fewer units or layers.")
     with open(MODEL_PATH, "rb") as fh:
-        model_b64 = base64.b64encode(fh.read()).decode("ascii")
-    return {
-        "outcome": "diverged" if diverged else "ok",
+        model_bytes = fh.read()
+    reported = {  # shown to the learner as reported by the training run; never scored (learner code could forge it)
         "constants": constants, "window": constants.get("WINDOW"), "epochs": epochs, "batch_size": batch_size,
         "epochs_run": progress.epochs_run, "stopped_for_time": progress.stopped_for_time,
         "stopped_early": bool(early is not None and early.stopped_epoch > 0),
-        "optimizer": optimizer_facts(model),
         "history": [{"epoch": i + 1, "loss": _finite(v), "val_loss": _finite(val_losses[i] if i < len(val_losses) else None)}
                     for i, v in enumerate(losses)],
-        "model_b64": model_b64,
     }
+    return {"outcome": "diverged" if diverged else "ok", "reported": reported,
+            "model": np.frombuffer(model_bytes, dtype="uint8")}
 
 
 # ---------------------------------------------------------------- function cases (no Keras model)
 
 
-def call_functions(job: dict[str, Any], np: Any) -> dict[str, Any]:
+def call_functions(job: dict[str, Any]) -> dict[str, Any]:
     """Call the module's functions on each case; every learner exception becomes that case's message."""
     module = load_submission(job["code"])
     for name in job["functions"]:
         if not callable(getattr(module, name, None)):
             raise ContractError("contract", f"Define a function {name}(...) (see the starter for its signature).")
     results = []
-    for case in decode(job["cases"]):
+    for case in job["cases"]:
         try:
             value = getattr(module, case["function"])(*case.get("args", []), **case.get("kwargs", {}))
         except NotImplementedError:
@@ -362,18 +349,8 @@ def call_functions(job: dict[str, Any], np: Any) -> dict[str, Any]:
         except Exception as exc:  # noqa: BLE001
             results.append({"ok": False, "error": f"{case['function']}() raised {describe(exc)}"})
             continue
-        results.append({"ok": True, "value": encode(normalise_value(value, np))})
+        results.append({"ok": True, "value": value})
     return {"outcome": "ok", "results": results}
-
-
-def normalise_value(value: Any, np: Any) -> Any:
-    if isinstance(value, (list, tuple)) and value and all(isinstance(v, np.ndarray) for v in value):
-        return tuple(value)
-    if isinstance(value, (int, float, np.generic)) or isinstance(value, np.ndarray):
-        return value
-    if isinstance(value, (list, tuple)):
-        return tuple(np.asarray(v) if isinstance(v, list) else v for v in value)
-    return value
 
 
 def make_cases(job: dict[str, Any], np: Any) -> dict[str, Any]:
@@ -381,62 +358,127 @@ def make_cases(job: dict[str, Any], np: Any) -> dict[str, Any]:
     namespace: dict[str, Any] = {"__name__": "cases"}
     exec(compile(job["cases_code"], "cases.py", "exec"), namespace)
     cases = namespace["make_cases"](np.random.default_rng(int(job["seed"])))
-    answers = call_functions({"code": job["solution_code"], "functions": job["functions"], "cases": encode(cases)}, np)
-    return {"outcome": "ok", "cases": encode(cases), "expected": answers["results"]}
+    answers = call_functions({"code": job["solution_code"], "functions": job["functions"], "cases": cases})
+    return {"outcome": "ok", "cases": cases, "expected": answers["results"]}
 
 
 # ---------------------------------------------------------------- evaluate phase (no learner code here)
 
 
+def archived_optimizer(path: str) -> dict[str, Any] | None:
+    """The compiled optimizer as the archive records it: the trusted source of clipping facts (phase A can lie)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            info = archive.getinfo("config.json")
+            if info.file_size > 8 * 1024 * 1024:
+                return None
+            config = json.loads(archive.read(info))
+        optimizer = config["compile_config"]["optimizer"]
+        if isinstance(optimizer, str):  # compiled with optimizer="adam": defaults, no clipping
+            return {"class": optimizer}
+        settings = optimizer.get("config", {})
+    except Exception:  # noqa: BLE001 - no compile config (or a strange one): nothing to credit
+        return None
+
+    def number(name: str) -> float | None:
+        value = settings.get(name)
+        return float(value) if type(value) in (int, float) and math.isfinite(value) else None
+
+    return {"class": str(optimizer.get("class_name", "?"))[:200], "clipnorm": number("clipnorm"),
+            "clipvalue": number("clipvalue"), "global_clipnorm": number("global_clipnorm"),
+            "learning_rate": number("learning_rate")}
+
+
+def unsafe_model_message(text: str) -> str:
+    if "Lambda" in text or "lambda" in text:
+        return ("Your model contains a Lambda layer. The grader loads models with safe_mode=True, which refuses "
+                "Lambda layers because they carry arbitrary Python code. Use built-in layers instead "
+                "(e.g. keras.layers.Reshape, Rescaling, or an activation argument).")
+    return ("The grader could not load your saved model with safe_mode=True, usually because it uses a custom "
+            f"layer, loss or object. Use built-in Keras layers. Details: {text[:400]}")
+
+
+def predict_rows(model: Any, x: Any, np: Any) -> Any:
+    """One forward pass over exactly these rows; the answer must have one output row per input row."""
+    out = model.predict_on_batch(x)
+    if isinstance(out, (list, tuple, dict)):
+        raise ContractError("output_shape", "Your model has several outputs; this lesson needs exactly one.")
+    out = np.asarray(out, dtype="float64")
+    if out.ndim < 1 or out.shape[0] != len(x):
+        raise ContractError("output_shape", f"Your model returned {out.shape[0] if out.ndim else 'no'} row(s) for a "
+                            f"batch of {len(x)} input row(s): every input row must produce exactly one output row, "
+                            "computed from that row alone.")
+    return out
+
+
 def evaluate(job: dict[str, Any], proto: Protocol, keras: Any, np: Any) -> dict[str, Any]:
+    """Load the archive safely, describe it, and predict each of the supervisor's groups as its own forward pass.
+
+    The supervisor put rows that share a held-out value into different groups (and in a secret order), so no
+    forward pass ever holds another row's answer; it also names rows to predict alone, to check that a row's
+    output depends on that row only.
+    """
     with open(MODEL_PATH, "wb") as fh:
-        fh.write(base64.b64decode(job["model_b64"]))
+        fh.write(job["model"].tobytes())
+    optimizer = archived_optimizer(MODEL_PATH)
     try:
         model = keras.saving.load_model(MODEL_PATH, compile=False, safe_mode=True)
     except Exception as exc:  # noqa: BLE001 - refusing an unsafe model is an expected outcome
-        text = str(exc)
-        if "Lambda" in text or "lambda" in text:
-            message = ("Your model contains a Lambda layer. The grader loads models with safe_mode=True, which refuses "
-                       "Lambda layers because they carry arbitrary Python code. Use built-in layers instead "
-                       "(e.g. keras.layers.Reshape, Rescaling, or an activation argument).")
-        else:
-            message = ("The grader could not load your saved model with safe_mode=True, usually because it uses a custom "
-                       f"layer, loss or object. Use built-in Keras layers. Details: {text[:400]}")
-        return {"outcome": "unsafe_model", "check": "safe_model", "message": message}
-    architecture = {
-        "input_shape": shape_of(model.input_shape),
-        "output_shape": shape_of(model.output_shape),
-        "layers": flatten_layers(model),
-        "params": int(model.count_params()),
-    }
-    proto.send(event="phase", phase="predict")
-    names = list(job["inputs"])
-    arrays = [np.asarray(decode(job["inputs"][name])) for name in names]
-    x = np.concatenate(arrays)  # one predict call: one trace, one pass
+        return {"outcome": "unsafe_model", "check": "safe_model", "message": unsafe_model_message(str(exc))}
+    # From here on everything depends on the learner's archive: any failure is theirs, never the grader's.
     try:
-        out = np.asarray(model.predict(x, verbose=0, batch_size=256), dtype="float64")
+        architecture = {
+            "input_shape": shape_of(model.input_shape), "output_shape": shape_of(model.output_shape),
+            "layers": flatten_layers(model), "params": int(model.count_params()), "optimizer": optimizer,
+        }
     except Exception as exc:  # noqa: BLE001
-        return {"outcome": "contract_error", "check": "output_shape", "architecture": architecture,
-                "message": f"Your model could not predict on windows of shape {list(x.shape[1:])}: {exc}"}
-    bounds = np.cumsum([0] + [len(a) for a in arrays])
-    predictions = {name: out[bounds[i]:bounds[i + 1]].round(7).tolist() for i, name in enumerate(names)}
-    result = {"outcome": "ok", "architecture": architecture, "predictions": predictions}
+        return {"outcome": "contract_error", "check": "safe_model",
+                "message": f"The grader could not inspect your saved model: {str(exc)[:400]}"}
+    if any(layer.get("stateful") for layer in architecture["layers"]):
+        return {"outcome": "contract_error", "check": "batch_invariant",
+                "message": "Your model has a stateful recurrent layer (stateful=True): it carries its state from one "
+                           "batch into the next, so a window's prediction would depend on the windows graded before "
+                           "it. Remove stateful=True; the grader gives each window its own fresh state."}
+    proto.send(event="phase", phase="predict")
+    x = job["rows"]
+    bounds = np.cumsum([0, *job["groups"]])
+    try:
+        batched = [predict_rows(model, x[bounds[i]:bounds[i + 1]], np) for i in range(len(job["groups"]))]
+        alone = [predict_rows(model, x[i:i + 1], np) for i in job["alone"]]
+        outputs = np.concatenate(batched)
+        alone_out = np.concatenate(alone) if alone else np.zeros((0, *outputs.shape[1:]))
+    except ContractError:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        return {"outcome": "contract_error", "check": "output_shape",
+                "message": f"Your model could not predict on inputs of shape {list(x.shape[1:])}: {str(exc)[:400]}"}
+    result: dict[str, Any] = {"outcome": "ok", "architecture": architecture, "batched": outputs, "alone": alone_out}
     if job.get("sample"):
         result["sample_ids"] = sample_tokens(model, job["sample"], np)
     return result
 
 
 def sample_tokens(model: Any, sample: dict[str, Any], np: Any) -> list[int]:
-    """Generate ids one at a time, drawing from the softmax sharpened or flattened by the temperature."""
+    """Generate ids one at a time, drawing from the softmax sharpened or flattened by the temperature.
+
+    Stops early (a shorter sample) when the model's output is not a usable distribution (NaN, all zero): a
+    diverged model must not crash the grader; the scorer reports its NaN outputs.
+    """
     rng = np.random.default_rng(int(sample.get("rng_seed", 0)))
     window = list(sample["seed_ids"])
     out: list[int] = []
     for _ in range(int(sample["length"])):
         # predict_on_batch reuses one compiled predict function: ~30x faster than eager model(x) calls
-        probs = np.asarray(model.predict_on_batch(np.asarray([window[-len(sample["seed_ids"]):]], dtype="int32")))[0]
-        logits = np.log(np.clip(probs.astype("float64"), 1e-12, 1.0)) / float(sample["temperature"])
+        probs = np.asarray(model.predict_on_batch(np.asarray([window[-len(sample["seed_ids"]):]], dtype="int32")))
+        probs = probs.reshape(-1).astype("float64")
+        if not np.all(np.isfinite(probs)):
+            break
+        logits = np.log(np.clip(probs, 1e-12, 1.0)) / float(sample["temperature"])
         weights = np.exp(logits - logits.max())
-        choice = int(rng.choice(len(weights), p=weights / weights.sum()))
+        total = weights.sum()
+        if not np.isfinite(total) or total <= 0:
+            break
+        choice = int(rng.choice(len(weights), p=weights / total))
         out.append(choice)
         window.append(choice)
     return out
@@ -479,7 +521,7 @@ def main() -> int:
     SUBMISSION = os.path.join(args.workdir, "submission.py")
     MODEL_PATH = os.path.join(args.workdir, "model.keras")
     # Learner prints and library chatter must never be mistaken for protocol messages.
-    proto = Protocol(io.TextIOWrapper(os.fdopen(os.dup(1), "wb"), encoding="utf-8", write_through=True))
+    proto = Protocol(os.fdopen(os.dup(1), "wb"))
     os.dup2(2, 1)
     sys.stdout = sys.stderr
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
@@ -494,23 +536,22 @@ def main() -> int:
 
     warm_up(keras, np)
     proto.send(event="ready", import_s=round(time.monotonic() - started, 3), keras=keras.__version__)
-    line = sys.stdin.readline()
-    if not line:
+    message = protocol.read_message(sys.stdin.buffer, protocol.TRUSTED_INPUT)  # the supervisor's job: trusted
+    if message is None:
         return 0  # the pool shut down before giving us work
-    job = json.loads(line)
+    job = unpack(message.body["job"], message.blobs)
     apply_job_limits(job)
     started = time.monotonic()
     try:
-        if job["phase"] == "train":
+        kind = protocol.JobKind(job["kind"])
+        if kind is protocol.JobKind.train:
             result = train(job, proto, keras, np)
-        elif job["phase"] == "evaluate":
+        elif kind is protocol.JobKind.evaluate:
             result = evaluate(job, proto, keras, np)
-        elif job["phase"] == "call":
-            result = call_functions(job, np)
-        elif job["phase"] == "cases":
-            result = make_cases(job, np)
+        elif kind is protocol.JobKind.call:
+            result = call_functions(job)
         else:
-            raise ValueError(f"unknown phase {job['phase']!r}")
+            result = make_cases(job, np)
     except ContractError as exc:
         result = {"outcome": exc.outcome, "check": exc.check, "message": exc.message}
     except MemoryError:
@@ -522,8 +563,9 @@ def main() -> int:
             result = {"outcome": "contract_error", "check": "contract", "message": describe(exc)}
         else:
             result = {"outcome": "harness_error", "message": traceback.format_exc(limit=8)}
-    result["seconds"] = round(time.monotonic() - started, 3)
-    proto.send(event="result", **result)
+    envelope = {key: result.pop(key) for key in ("outcome", "check", "message") if key in result}
+    tree, blobs = pack(result)
+    proto.send(blobs, event="result", seconds=round(time.monotonic() - started, 3), data=tree, **envelope)
     return 0
 
 

@@ -1,25 +1,22 @@
-"""Task types, one module each, all spoken to through the same functions by graders.grading.
-
-Each module provides: prepare(grading, heldout_dir) -> prepared data; reference_job(grading, prepared) -> a
-sandbox job or None; use_reference(prepared, result); train_job(grading, prepared, code, seed); validate(grading, trained)
-(phase A ran learner code: its answer is untrusted, raise TamperedResult when malformed);
-evaluate_job(grading, prepared, trained) -> a sandbox job or None (its "inputs" are NumPy arrays: the engine
-shuffles their rows and encodes them); score(grading, prepared, trained, evaluated).
-"""
+"""Task types: each a graders.tasks.base.Task subclass, looked up by the `task` name in grading.toml."""
 
 from __future__ import annotations
 
-from types import ModuleType
+from typing import Any
 
-from graders.tasks import function_cases, next_token, sequence_classification, sequence_prediction
+from graders.tasks.base import Task
+from graders.tasks.function_cases import FunctionCases
+from graders.tasks.next_token import NextToken
+from graders.tasks.sequence_classification import SequenceClassification
+from graders.tasks.sequence_prediction import SequencePrediction
 
-TASKS: dict[str, ModuleType] = {
-    "sequence_prediction": sequence_prediction,
-    "sequence_classification": sequence_classification,
-    "next_token": next_token,
-    "function_cases": function_cases,
+TASKS: dict[str, Task[Any]] = {
+    "sequence_prediction": SequencePrediction(),
+    "sequence_classification": SequenceClassification(),
+    "next_token": NextToken(),
+    "function_cases": FunctionCases(),
 }
 
 
-def task_for(name: str) -> ModuleType:
+def task_for(name: str) -> Task[Any]:
     return TASKS[name]

@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from graders import wire
+from graders.answers import CallAnswer, CasesAnswer, TypedAnswer
+from graders.heldout import HeldoutMode, HeldoutStore
 from graders.report import Check, GradeReport
 from graders.spec import FunctionCasesSpec, LessonGrading, SpecError
+from graders.tasks.base import Evaluated, Task
 from graders.tasks.model_checks import TamperedResult
+from graders.wire import Unsupported
 
 
 @dataclass
 class CaseSet:
     cases_code: str
     solution_code: str
-    cases: Any = None  # wire-encoded, as phase 0 produced them
-    expected: list[dict[str, Any]] = field(default_factory=list)
+    seed: int  # the instance's secret seed when there is a private store, else the lesson's own (public)
+    heldout_mode: HeldoutMode
+    cases: list[dict[str, Any]] = field(default_factory=list)
+    expected: list[Any] = field(default_factory=list)
 
 
 def _spec(grading: LessonGrading) -> FunctionCasesSpec:
@@ -27,40 +31,40 @@ def _spec(grading: LessonGrading) -> FunctionCasesSpec:
     return grading.spec
 
 
-def prepare(grading: LessonGrading, heldout_dir: Path | None = None) -> CaseSet:
-    spec = _spec(grading)
-    return CaseSet(cases_code=grading.data_path(spec.cases.module).read_text(encoding="utf-8"),
-                   solution_code=(grading.folder / "solution.py").read_text(encoding="utf-8"))
+class FunctionCases(Task[CaseSet]):
+    def prepare(self, grading: LessonGrading, store: HeldoutStore | None) -> CaseSet:
+        spec = _spec(grading)
+        seed, mode = (store.seed_for(grading.slug), HeldoutMode.private) if store else (spec.cases.seed, HeldoutMode.public)
+        return CaseSet(cases_code=grading.data_path(spec.cases.module).read_text(encoding="utf-8"),
+                       solution_code=(grading.folder / "solution.py").read_text(encoding="utf-8"), seed=seed,
+                       heldout_mode=mode)
 
+    def reference_job(self, grading: LessonGrading, prepared: CaseSet) -> dict[str, Any]:
+        """Phase 0 (sandboxed too): the lesson's own code makes the hidden cases and the reference answers."""
+        return {"kind": "cases", "cases_code": prepared.cases_code, "solution_code": prepared.solution_code,
+                "seed": prepared.seed, "functions": _spec(grading).cases.functions}
 
-def reference_job(grading: LessonGrading, prepared: CaseSet) -> dict[str, Any]:
-    """Phase 0 (sandboxed too): the lesson's own code makes the hidden cases and the reference answers."""
-    spec = _spec(grading)
-    return {"phase": "cases", "cases_code": prepared.cases_code, "solution_code": prepared.solution_code,
-            "seed": spec.cases.seed, "functions": spec.cases.functions}
+    def use_reference(self, prepared: CaseSet, answer: CasesAnswer) -> None:
+        broken = [r.error for r in answer.expected if not r.ok]
+        if broken:
+            raise SpecError(f"solution.py fails its own cases: {broken[0]}")
+        if len(answer.expected) != len(answer.cases):
+            raise SpecError("cases.py and solution.py disagree on the number of cases")
+        prepared.cases = answer.cases
+        prepared.expected = [r.value for r in answer.expected]
 
+    def train_job(self, grading: LessonGrading, prepared: CaseSet, code: str, seed: int = 0) -> dict[str, Any]:
+        return {"kind": "call", "code": code, "functions": _spec(grading).cases.functions, "cases": prepared.cases}
 
-def use_reference(prepared: CaseSet, result: dict[str, Any]) -> None:
-    broken = [r["error"] for r in result["expected"] if not r["ok"]]
-    if broken:
-        raise SpecError(f"solution.py fails its own cases: {broken[0]}")
-    prepared.cases = result["cases"]
-    prepared.expected = result["expected"]
-
-
-def train_job(grading: LessonGrading, prepared: CaseSet, code: str, seed: int = 0) -> dict[str, Any]:
-    return {"phase": "call", "code": code, "functions": _spec(grading).cases.functions, "cases": prepared.cases}
-
-
-def validate(grading: LessonGrading, trained: dict[str, Any]) -> None:
-    """score() checks the results' shape itself, case by case."""
-
-
-def evaluate_job(grading: LessonGrading, prepared: CaseSet, trained: dict[str, Any]) -> None:
-    return None
+    def score(self, grading: LessonGrading, prepared: CaseSet, trained: TypedAnswer,
+              evaluated: Evaluated | None) -> GradeReport:
+        assert isinstance(trained, CallAnswer)
+        return score(grading, prepared, trained)
 
 
 def describe_value(value: Any) -> str:
+    if isinstance(value, Unsupported):
+        return f"a {value.type_name}"
     if isinstance(value, np.ndarray):
         return f"an array of shape {value.shape}"
     if isinstance(value, tuple):
@@ -106,32 +110,28 @@ def compare_shapes(got: Any, want: Any) -> str | None:
     return None if got_shape == want_shape else f"returned shape {got_shape}, expected {want_shape}"
 
 
-def score(grading: LessonGrading, prepared: CaseSet, trained: dict[str, Any], evaluated: dict[str, Any]) -> GradeReport:
-    spec = _spec(grading)
-    cases = wire.decode(prepared.cases)
-    results = trained.get("results")
-    if not isinstance(results, list) or len(results) != len(cases) or not all(
-            isinstance(r, dict) and isinstance(r.get("ok"), bool) for r in results):
-        raise TamperedResult("the function phase's result was malformed")
-    groups: dict[str, list[tuple[dict[str, Any], str | None]]] = {}
-    for case, got, want in zip(cases, results, prepared.expected, strict=True):
-        problem: str | None
-        if not got["ok"]:
-            problem = str(got.get("error", "failed"))
+def judge_case(case: dict[str, Any], got: Any, want: Any, rtol: float, atol: float) -> str | None:
+    """What is wrong with one learner answer, or None. Learner values are arbitrary: never raises."""
+    name = str(case.get("function", "?"))
+    try:
+        if case.get("compare") == "shape":  # a shapes check must not fail for a values bug
+            problem = compare_shapes(got, want)
         else:
-            try:
-                value = wire.decode(got.get("value"))
-            except wire.WireError as exc:
-                problem = f"{case['function']}(): returned a value the grader cannot compare ({exc})"
-            else:
-                expected = wire.decode(want["value"])
-                if case.get("compare") == "shape":  # a shapes check must not fail for a values bug
-                    problem = compare_shapes(value, expected)
-                else:
-                    problem = compare(value, expected, spec.cases.rtol, spec.cases.atol)
-                if problem:
-                    problem = f"{case['function']}(): {problem}"
-        groups.setdefault(case["check"], []).append((case, problem))
+            problem = compare(got, want, rtol, atol)
+    except Exception:  # noqa: BLE001 - ragged lists, huge ints, odd objects: the learner's value, not our bug
+        problem = f"returned {describe_value(got)}, which the grader cannot compare with the expected value"
+    return f"{name}(): {problem}" if problem else None
+
+
+def score(grading: LessonGrading, prepared: CaseSet, trained: CallAnswer) -> GradeReport:
+    spec = _spec(grading)
+    cases = prepared.cases
+    if len(trained.results) != len(cases):
+        raise TamperedResult("the function phase answered a different number of cases")
+    groups: dict[str, list[tuple[dict[str, Any], str | None]]] = {}
+    for case, got, want in zip(cases, trained.results, prepared.expected, strict=True):
+        problem = got.error or "failed" if not got.ok else judge_case(case, got.value, want, spec.cases.rtol, spec.cases.atol)
+        groups.setdefault(str(case.get("check", "values")), []).append((case, problem))
     checks = []
     for check_id, results in groups.items():
         failures = [(case, problem) for case, problem in results if problem]

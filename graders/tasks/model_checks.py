@@ -3,97 +3,77 @@
 from __future__ import annotations
 
 import math
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+import numpy as np
 
-from graders.report import Check, Epoch, Failure, GradeReport
+from graders.answers import Architecture, TrainAnswer
+from graders.report import Check, Failure, GradeReport
 from graders.spec import ModelContract
 
 RECURRENT = {"LSTM", "GRU", "SimpleRNN", "RNN", "ConvLSTM1D"}
 
 
 class TamperedResult(ValueError):
-    """Phase A's answer is not what our harness writes: the learner's code wrote to the protocol pipe itself."""
+    """Phase A's answer is not what our harness writes: learner code changed the harness or wrote to its pipe."""
 
 
-class OptimizerFacts(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-    class_: str = Field(alias="class")
-    clipnorm: float | None = None
-    clipvalue: float | None = None
-    global_clipnorm: float | None = None
-    learning_rate: float | None = None
+REPORTED = "reported by the training run (learner code ran there, so this is shown, never scored)"
 
 
-class TrainedResult(BaseModel):
-    """Exactly what graders/worker.py's train() answers; anything else was written by learner code."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    event: Literal["result"]
-    outcome: Literal["ok", "diverged"]
-    constants: dict[str, int]
-    window: int | None
-    epochs: int
-    batch_size: int
-    epochs_run: int
-    stopped_for_time: bool
-    stopped_early: bool
-    optimizer: OptimizerFacts
-    history: list[Epoch]
-    model_b64: str
-    seconds: float
+def reported_window(trained: TrainAnswer, contract: ModelContract) -> int:
+    """The window phase A says it used: it only sizes phase B's inputs, and a model whose input does not match
+    them cannot predict, so a forged window earns nothing; one outside the contract was never ours."""
+    window = trained.reported.window
+    if window is None or not contract.window_min <= window <= contract.window_max:
+        raise TamperedResult("the training run reported a window outside the lesson's contract")
+    return window
 
 
-def validate_trained(trained: dict[str, Any], contract: ModelContract) -> None:
-    """Phase A ran learner code, so its answer is untrusted input: check every field the scorer relies on."""
-    try:
-        result = TrainedResult.model_validate(trained)
-    except ValidationError:
-        raise TamperedResult("the training phase's result was malformed") from None
-    if result.window is not None and not contract.window_min <= result.window <= contract.window_max:
-        raise TamperedResult("the training phase's result was malformed")
+def predictions_finite(predictions: dict[str, np.ndarray]) -> bool:
+    return all(bool(np.all(np.isfinite(v))) for v in predictions.values())
 
 
-def layer_classes(architecture: dict[str, Any]) -> set[str]:
-    layers = architecture.get("layers", [])
-    return {layer["class"] for layer in layers} | {layer["wraps"] for layer in layers if layer.get("wraps")}
-
-
-def structure_checks(contract: ModelContract, trained: dict[str, Any], architecture: dict[str, Any],
-                     input_title: str, input_meaning: str, output: list[Any], output_meaning: str) -> list[Check]:
-    """The checks every Keras task starts with, in the order a learner should fix them."""
+def structure_checks(contract: ModelContract, trained: TrainAnswer, architecture: Architecture,
+                     input_title: str, input_meaning: str, output: list[Any], output_meaning: str,
+                     predictions: dict[str, np.ndarray]) -> list[Check]:
+    """The checks every Keras task starts with, in the order a learner should fix them. All from trusted facts:
+    the archive phase B loaded, and the predictions it made."""
     checks = [contract_check(trained),
               Check(id="input_shape", title=input_title, passed=True, points=1,
-                    message=f"Input {architecture.get('input_shape')}: {input_meaning}.")]
+                    message=f"Input {architecture.input_shape}: {input_meaning}.")]
     checks += layer_checks(contract, architecture)
     checks += output_checks(architecture, output, output_meaning)
-    checks += budget_checks(contract, architecture, trained)
-    checks.append(finite_loss_check(trained))
+    checks += budget_checks(contract, architecture)
+    checks.append(finite_check(trained, predictions))
     return checks
 
 
-def model_report(checks: list[Check], trained: dict[str, Any], architecture: dict[str, Any],
-                 metrics: dict[str, float], plots: dict[str, Any]) -> GradeReport:
-    report = GradeReport.from_checks(checks, metrics=metrics, plots=plots, history=history_of(trained),
+def model_report(checks: list[Check], trained: TrainAnswer, architecture: Architecture,
+                 metrics: dict[str, float], plots: dict[str, Any], predictions: dict[str, np.ndarray]) -> GradeReport:
+    report = GradeReport.from_checks(checks, metrics=metrics, plots=plots, history=list(trained.reported.history),
                                      training=training_facts(trained, architecture))
-    if trained.get("outcome") == "diverged":
+    if predictions and not predictions_finite(predictions):
         report.failure = Failure.diverged
-    if trained.get("stopped_early"):
-        report.summary += (f" Early stopping ended training at epoch {trained['epochs_run']} of {trained['epochs']} "
+    reported = trained.reported
+    if reported.stopped_early:
+        report.summary += (f" Early stopping ended training at epoch {reported.epochs_run} of {reported.epochs} "
                            "(validation loss had stopped improving) and kept the best epoch's weights.")
     return report
 
 
-def contract_check(trained: dict[str, Any]) -> Check:
-    constants = ", ".join(f"{k}={v}" for k, v in trained.get("constants", {}).items())
+def contract_check(trained: TrainAnswer) -> Check:
+    constants = ", ".join(f"{k}={v}" for k, v in trained.reported.constants.items())
     return Check(id="contract", title="Module meets the contract", passed=True, points=1,
-                 message=f"{constants}; build_model() returned a compiled keras.Model.")
+                 message=f"{constants}; build_model() returned a compiled keras.Model that the grader saved, "
+                         "reloaded safely and could predict with.")
 
 
-def layer_checks(contract: ModelContract, architecture: dict[str, Any]) -> list[Check]:
+def layer_classes(architecture: Architecture) -> set[str]:
+    return architecture.layer_classes()
+
+
+def layer_checks(contract: ModelContract, architecture: Architecture) -> list[Check]:
     classes = layer_classes(architecture)
     have = ", ".join(sorted(c for c in classes if c != "InputLayer")) or "no layers"
     checks = []
@@ -115,11 +95,10 @@ def layer_checks(contract: ModelContract, architecture: dict[str, Any]) -> list[
     return checks
 
 
-def output_checks(architecture: dict[str, Any], want: list[Any], what: str) -> list[Check]:
-    output = architecture.get("output_shape")
-    layers = architecture.get("layers", [])
-    recurrent = [layer for layer in layers if layer["class"] in RECURRENT or layer.get("wraps") in RECURRENT]
-    last_returns_sequences = bool(recurrent) and bool(recurrent[-1].get("return_sequences"))
+def output_checks(architecture: Architecture, want: list[Any], what: str) -> list[Check]:
+    output = architecture.output_shape
+    recurrent = [layer for layer in architecture.layers if layer.class_ in RECURRENT or layer.wraps in RECURRENT]
+    last_returns_sequences = bool(recurrent) and bool(recurrent[-1].return_sequences)
     title = "Recurrent layers pass sequences correctly"
     if output == want:
         return [
@@ -139,10 +118,10 @@ def output_checks(architecture: dict[str, Any], want: list[Any], what: str) -> l
     return [sequence, shape]
 
 
-def budget_checks(contract: ModelContract, architecture: dict[str, Any], trained: dict[str, Any]) -> list[Check]:
+def budget_checks(contract: ModelContract, architecture: Architecture) -> list[Check]:
     checks = []
     if contract.max_params is not None:
-        params = int(architecture.get("params") or 0)
+        params = architecture.params
         ok = params <= contract.max_params
         checks.append(Check(
             id="max_params", title=f"At most {contract.max_params:,} parameters", passed=ok, points=1 if ok else 0,
@@ -150,28 +129,30 @@ def budget_checks(contract: ModelContract, architecture: dict[str, Any], trained
             f"Your model has {params:,} parameters; the budget is {contract.max_params:,}. Use fewer units, or a GRU "
             "(3 gate blocks) instead of an LSTM (4)."))
     if contract.require_gradient_clipping:
-        optimizer = trained.get("optimizer", {})
-        clip = {k: optimizer.get(k) for k in ("clipnorm", "clipvalue", "global_clipnorm") if optimizer.get(k)}
+        # From the compiled optimizer saved in the archive, never from what the training run says about itself.
+        optimizer = architecture.optimizer
+        clip = optimizer.clipping() if optimizer else {}
+        name = optimizer.class_ if optimizer else "not recorded in the saved model"
         checks.append(Check(
             id="gradient_clipping", title="Gradient clipping is configured", passed=bool(clip), points=1 if clip else 0,
-            message=f"{optimizer.get('class')} with {', '.join(f'{k}={v:g}' for k, v in clip.items())}." if clip else
-            f"Your optimizer ({optimizer.get('class')}) does not clip gradients. Pass clipnorm=1.0 (or clipvalue / "
+            message=f"{name} with {', '.join(f'{k}={v:g}' for k, v in clip.items())}." if clip else
+            f"Your optimizer ({name}) does not clip gradients. Pass clipnorm=1.0 (or clipvalue / "
             "global_clipnorm), e.g. keras.optimizers.Adam(learning_rate=1e-3, clipnorm=1.0)."))
     return checks
 
 
-def finite_loss_check(trained: dict[str, Any]) -> Check:
-    history = trained.get("history", [])
-    diverged = trained.get("outcome") == "diverged"
-    if diverged:
-        message = ("Training diverged: the loss became NaN or infinite. Lower the learning rate (e.g. "
-                   "keras.optimizers.Adam(1e-3)) or clip gradients (clipnorm=1.0).")
-    elif history:
-        message = f"Loss went from {_fmt(history[0]['loss'])} to {_fmt(history[-1]['loss'])}."
-    else:
-        message = "No epochs ran."
-    return Check(id="finite_loss", title="Training loss stayed finite", passed=not diverged,
-                 points=0 if diverged else 1, message=message)
+def finite_check(trained: TrainAnswer, predictions: dict[str, np.ndarray]) -> Check:
+    title = "Predictions are finite numbers"
+    if not predictions:
+        return skipped("finite_predictions", title)
+    if not predictions_finite(predictions):
+        return Check(id="finite_predictions", title=title, passed=False,
+                     message="Your model's outputs contain NaN or infinity: training diverged. Lower the learning "
+                             "rate (e.g. keras.optimizers.Adam(1e-3)) or clip gradients (clipnorm=1.0).")
+    history = trained.reported.history
+    loss = f" Loss went from {_fmt(history[0].loss)} to {_fmt(history[-1].loss)} ({REPORTED})." if history else ""
+    return Check(id="finite_predictions", title=title, passed=True, points=1,
+                 message="Every prediction is a finite number." + loss)
 
 
 def skipped(check_id: str, title: str, max_points: float = 1.0) -> Check:
@@ -179,16 +160,13 @@ def skipped(check_id: str, title: str, max_points: float = 1.0) -> Check:
                  message="Not run: fix the model's output shape first.")
 
 
-def training_facts(trained: dict[str, Any], architecture: dict[str, Any]) -> dict[str, Any]:
-    return {"epochs_run": trained.get("epochs_run", 0), "epochs": trained["epochs"],
-            "stopped_for_time": trained.get("stopped_for_time", False), "batch_size": trained["batch_size"],
-            "stopped_early": trained.get("stopped_early", False),
-            "constants": trained.get("constants", {}), "params": architecture.get("params"),
-            "optimizer": trained.get("optimizer", {})}
-
-
-def history_of(trained: dict[str, Any]) -> list[Epoch]:
-    return [Epoch.model_validate(h) for h in trained.get("history", [])]
+def training_facts(trained: TrainAnswer, architecture: Architecture) -> dict[str, Any]:
+    reported = trained.reported
+    return {"reported_by": REPORTED, "epochs_run": reported.epochs_run, "epochs": reported.epochs,
+            "stopped_for_time": reported.stopped_for_time, "batch_size": reported.batch_size,
+            "stopped_early": reported.stopped_early, "constants": reported.constants,
+            "diverged": trained.diverged, "params": architecture.params,
+            "optimizer": architecture.optimizer.model_dump(by_alias=True) if architecture.optimizer else {}}
 
 
 def partial_credit(improvement: float, target: float) -> float:

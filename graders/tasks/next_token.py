@@ -3,30 +3,21 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from graders.answers import TrainAnswer, TypedAnswer
+from graders.batching import EvalRows
+from graders.heldout import HeldoutStore
 from graders.report import Check, GradeReport
-from graders.spec import LessonGrading, NextTokenSpec, SpecError
+from graders.spec import LessonGrading, NextTokenSpec
 from graders.tasks import model_checks
+from graders.tasks.base import Evaluated, Task, as_trained
+from graders.tasks.splits import TextSplit, split_text
 from graders.windowing import make_windows
 
 MAX_EVAL_WINDOWS = 3000  # keeps phase B's probability matrix small
-
-
-@dataclass
-class TextSplit:
-    vocab: list[str]
-    ids: np.ndarray
-    validation_start: int
-    heldout_start: int
-    unigram: np.ndarray  # Laplace-smoothed character frequencies of the training part
-
-    def decode(self, ids: list[int]) -> str:
-        return "".join(self.vocab[i] for i in ids if 0 <= i < len(self.vocab))
 
 
 def _spec(grading: LessonGrading) -> NextTokenSpec:
@@ -34,47 +25,12 @@ def _spec(grading: LessonGrading) -> NextTokenSpec:
     return grading.spec
 
 
-def prepare(grading: LessonGrading, heldout_dir: Path | None = None) -> TextSplit:
-    spec = _spec(grading)
-    path = grading.data_path(spec.data.text)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise SpecError(f"{path}: not UTF-8 text: {exc}") from None
-    vocab = sorted(set(text))  # the whole corpus, so ids are stable and held-out chars are known
-    index = {ch: i for i, ch in enumerate(vocab)}
-    ids = np.asarray([index[ch] for ch in text], dtype="int32")
-    heldout_start = int(round(len(ids) * (1 - spec.data.heldout_fraction)))
-    validation_start = int(round(heldout_start * (1 - spec.data.validation_fraction)))
-    counts = np.bincount(ids[:validation_start], minlength=len(vocab)).astype("float64") + 1.0
-    return TextSplit(vocab=vocab, ids=ids, validation_start=validation_start, heldout_start=heldout_start,
-                     unigram=counts / counts.sum())
-
-
-def reference_job(grading: LessonGrading, prepared: TextSplit) -> None:
-    return None
-
-
-def train_job(grading: LessonGrading, prepared: TextSplit, code: str, seed: int = 0) -> dict[str, Any]:
-    spec = _spec(grading)
-    c = spec.contract
-    return {
-        "phase": "train", "code": code, "seed": seed, "train_seconds": spec.limits.train_seconds,
-        "early_stopping_patience": spec.contract.early_stopping_patience,
-        "constants": [["WINDOW", c.window_min, c.window_max], ["EPOCHS", 1, c.epochs_max],
-                      ["BATCH_SIZE", 1, c.batch_size_max]],
-        "build_args": ["WINDOW", len(prepared.vocab)], "build_arg_names": ["window", "vocab_size"],
-        "input_shape": [None, "WINDOW"], "output_shape": [None, len(prepared.vocab)], "output_meaning": "a probability for each character in the vocabulary",
-        "data": {"kind": "series", "values": prepared.ids[: prepared.heldout_start].tolist(), "dtype": "int32",
-                 "validation_start": prepared.validation_start, "horizon": 1, "stride": spec.data.stride,
-                 "squeeze_features": True},
-    }
-
-
-def _windows(prepared: TextSplit, start: int, stop: int, window: int) -> tuple[np.ndarray, np.ndarray]:
+def _windows(prepared: TextSplit, start: int, stop: int, window: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Windows predicting stop-start characters (every step-th), their targets, and each row's span in the text."""
     x, y = make_windows(prepared.ids[start - window: stop], window)
     step = max(1, math.ceil(len(x) / MAX_EVAL_WINDOWS))
-    return x[::step, :, 0], y[::step, 0]
+    first = np.arange(start - window, start - window + len(x))[::step]
+    return x[::step, :, 0], y[::step, 0], np.stack([first, first + window + 1], axis=1)
 
 
 def _seed_ids(spec: NextTokenSpec, prepared: TextSplit, window: int) -> list[int]:
@@ -84,44 +40,73 @@ def _seed_ids(spec: NextTokenSpec, prepared: TextSplit, window: int) -> list[int
     return (padding + ids)[-window:]
 
 
-def validate(grading: LessonGrading, trained: dict[str, Any]) -> None:
-    model_checks.validate_trained(trained, _spec(grading).contract)
+class NextToken(Task[TextSplit]):
+    def prepare(self, grading: LessonGrading, store: HeldoutStore | None) -> TextSplit:
+        return split_text(grading, _spec(grading).data, store)
 
+    def train_job(self, grading: LessonGrading, prepared: TextSplit, code: str, seed: int = 0) -> dict[str, Any]:
+        spec = _spec(grading)
+        c = spec.contract
+        return {
+            "kind": "train", "code": code, "seed": seed, "train_seconds": spec.limits.train_seconds,
+            "early_stopping_patience": c.early_stopping_patience,
+            "constants": [["WINDOW", c.window_min, c.window_max], ["EPOCHS", 1, c.epochs_max],
+                          ["BATCH_SIZE", 1, c.batch_size_max]],
+            "build_args": ["WINDOW", len(prepared.vocab)], "build_arg_names": ["window", "vocab_size"],
+            "input_shape": [None, "WINDOW"], "output_shape": [None, len(prepared.vocab)],
+            "output_meaning": "a probability for each character in the vocabulary",
+            "data": {"kind": "series", "values": prepared.ids[: prepared.heldout_start], "dtype": "int32",
+                     "validation_start": prepared.validation_start, "horizon": 1, "stride": spec.data.stride,
+                     "squeeze_features": True},
+        }
 
-def evaluate_job(grading: LessonGrading, prepared: TextSplit, trained: dict[str, Any]) -> dict[str, Any]:
-    spec = _spec(grading)
-    window = int(trained["window"])
-    x_val, _ = _windows(prepared, prepared.validation_start, prepared.heldout_start, window)
-    x_test, _ = _windows(prepared, prepared.heldout_start, len(prepared.ids), window)
-    job: dict[str, Any] = {"phase": "evaluate", "model_b64": trained["model_b64"],
-                           "inputs": {"validation": x_val, "heldout": x_test}}
-    if spec.scoring.sample_length:
-        job["sample"] = {"seed_ids": _seed_ids(spec, prepared, window), "length": spec.scoring.sample_length,
-                         "temperature": spec.scoring.temperature, "rng_seed": 0}
-    return job
+    def evaluation(self, grading: LessonGrading, prepared: TextSplit, trained: TypedAnswer) -> EvalRows:
+        spec = _spec(grading)
+        window = model_checks.reported_window(as_trained(trained), spec.contract)
+        x_val, _, val_spans = _windows(prepared, prepared.validation_start, prepared.heldout_start, window)
+        x_test, _, test_spans = _windows(prepared, prepared.heldout_start, len(prepared.ids), window)
+        extra: dict[str, Any] = {}
+        if spec.scoring.sample_length:
+            extra["sample"] = {"seed_ids": _seed_ids(spec, prepared, window), "length": spec.scoring.sample_length,
+                               "temperature": spec.scoring.temperature, "rng_seed": 0}
+        return EvalRows(parts={"validation": x_val, "heldout": x_test},
+                        spans={"validation": val_spans, "heldout": test_spans}, extra=extra)
+
+    def output_shape(self, grading: LessonGrading, prepared: TextSplit) -> tuple[int, ...]:
+        return (len(prepared.vocab),)
+
+    def score(self, grading: LessonGrading, prepared: TextSplit, trained: TypedAnswer,
+              evaluated: Evaluated | None) -> GradeReport:
+        return score(grading, prepared, as_trained(trained), evaluated)
 
 
 def _bits(probs: np.ndarray, targets: np.ndarray) -> float:
+    """Cross-entropy in bits of the model's distribution: rows are renormalised, so outputs that are not
+    probabilities (no softmax, all ones) cannot claim certainty for every character at once."""
+    probs = np.clip(probs, 0.0, None)
+    totals = probs.sum(axis=1, keepdims=True)
+    probs = np.where(totals > 0, probs / np.where(totals > 0, totals, 1.0), 1.0 / probs.shape[1])
     picked = probs[np.arange(len(targets)), targets]
     return float(-np.mean(np.log2(np.clip(picked, 1e-12, 1.0))))
 
 
-def score(grading: LessonGrading, prepared: TextSplit, trained: dict[str, Any], evaluated: dict[str, Any]) -> GradeReport:
+def score(grading: LessonGrading, prepared: TextSplit, trained: TrainAnswer, evaluated: Evaluated | None) -> GradeReport:
+    assert evaluated is not None
     spec = _spec(grading)
-    window = int(trained["window"])
+    window = model_checks.reported_window(trained, spec.contract)
     vocab_size = len(prepared.vocab)
-    architecture = evaluated.get("architecture", {})
+    architecture = evaluated.architecture
     checks = model_checks.structure_checks(
         spec.contract, trained, architecture, "Input is a window of character ids", f"{window} character ids per sample",
-        [None, vocab_size], f"a probability for each of the {vocab_size} characters (softmax)")
+        [None, vocab_size], f"a probability for each of the {vocab_size} characters (softmax)", evaluated.predictions)
     metrics: dict[str, float] = {}
     plots: dict[str, Any] = {}
-    if architecture.get("output_shape") == [None, vocab_size] and "predictions" in evaluated:
-        _, y_test = _windows(prepared, prepared.heldout_start, len(prepared.ids), window)
-        _, y_val = _windows(prepared, prepared.validation_start, prepared.heldout_start, window)
-        probs = np.asarray(evaluated["predictions"]["heldout"], dtype="float64")
-        val_probs = np.asarray(evaluated["predictions"]["validation"], dtype="float64")
-        finite = bool(np.all(np.isfinite(probs)))
+    if evaluated.predictions:
+        _, y_test, _ = _windows(prepared, prepared.heldout_start, len(prepared.ids), window)
+        _, y_val, _ = _windows(prepared, prepared.validation_start, prepared.heldout_start, window)
+        probs = evaluated.predictions["heldout"]
+        val_probs = evaluated.predictions["validation"]
+        finite = bool(np.all(np.isfinite(probs)) and np.all(np.isfinite(val_probs)))
         model_bits = _bits(probs, y_test) if finite else math.inf
         unigram_bits = _bits(np.broadcast_to(prepared.unigram, (len(y_test), vocab_size)), y_test)
         metrics = {
@@ -131,9 +116,9 @@ def score(grading: LessonGrading, prepared: TextSplit, trained: dict[str, Any], 
             "heldout_accuracy": round(float(np.mean(probs.argmax(axis=1) == y_test)), 4) if finite else 0.0,
             "heldout_samples": float(len(y_test)),
         }
-        if "sample_ids" in evaluated:
+        if evaluated.sample_ids is not None:
             seed = prepared.decode(_seed_ids(spec, prepared, window))
-            plots["sample"] = {"seed": seed, "text": prepared.decode(evaluated["sample_ids"]),
+            plots["sample"] = {"seed": seed, "text": prepared.decode(evaluated.sample_ids),
                                "temperature": spec.scoring.temperature}
         improvement = 1 - model_bits / unigram_bits if finite else -1.0
         margin = spec.scoring.margin
@@ -144,9 +129,10 @@ def score(grading: LessonGrading, prepared: TextSplit, trained: dict[str, Any], 
             max_points=spec.scoring.baseline_points,
             message=(f"Held-out {model_bits:.3f} bits/char vs {unigram_bits:.3f} for letter frequencies alone: "
                      f"{improvement:+.0%} better (full marks at {margin:.0%})." if finite else
-                     "Your model produced NaN probabilities on held-out text.")
+                     "Your model's outputs contain NaN or infinity on held-out text: training diverged. Lower the "
+                     "learning rate or clip gradients (clipnorm=1.0).")
             + ("" if passed else " To improve: " + (spec.scoring.advice or "a longer WINDOW, an Embedding of "
                                  "16–32 dimensions, 64–128 LSTM units, and more epochs."))))
     else:
         checks.append(model_checks.skipped("beats_baseline", "Beats the unigram baseline", spec.scoring.baseline_points))
-    return model_checks.model_report(checks, trained, architecture, metrics, plots)
+    return model_checks.model_report(checks, trained, architecture, metrics, plots, evaluated.predictions)

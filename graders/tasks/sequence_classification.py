@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from graders import wire
+from graders.answers import TrainAnswer, TypedAnswer
+from graders.batching import EvalRows
+from graders.heldout import HeldoutStore
 from graders.report import Check, GradeReport
 from graders.spec import LessonGrading, SequenceClassificationSpec
 from graders.tasks import model_checks
-from graders.tasks.sequence_prediction import ArraySplit, load_arrays
+from graders.tasks.base import Evaluated, Task, as_trained
+from graders.tasks.sequence_prediction import array_evaluation
+from graders.tasks.splits import ArraySplit, load_arrays
 
 
 def _spec(grading: LessonGrading) -> SequenceClassificationSpec:
@@ -19,60 +22,57 @@ def _spec(grading: LessonGrading) -> SequenceClassificationSpec:
     return grading.spec
 
 
-def prepare(grading: LessonGrading, heldout_dir: Path | None = None) -> ArraySplit:
-    spec = _spec(grading)
-    return load_arrays(grading.data_path(spec.data.arrays), spec.data, classes=True)
-
-
-def reference_job(grading: LessonGrading, prepared: ArraySplit) -> None:
-    return None
-
-
 def n_classes(prepared: ArraySplit) -> int:
     return int(prepared.y.max()) + 1
 
 
-def train_job(grading: LessonGrading, prepared: ArraySplit, code: str, seed: int = 0) -> dict[str, Any]:
-    spec = _spec(grading)
-    steps, features = prepared.x.shape[1], prepared.x.shape[2]
-    x_train, y_train = prepared.part("train")
-    x_val, y_val = prepared.part("validation")
-    return {
-        "phase": "train", "code": code, "seed": seed, "train_seconds": spec.limits.train_seconds,
-        "early_stopping_patience": spec.contract.early_stopping_patience,
-        "constants": [["EPOCHS", 1, spec.contract.epochs_max], ["BATCH_SIZE", 1, spec.contract.batch_size_max]],
-        "build_args": [steps, features, n_classes(prepared)],
-        "build_arg_names": ["timesteps", "n_features", "n_classes"],
-        "input_shape": [None, steps, features], "output_shape": [None, n_classes(prepared)], "output_meaning": "one probability per class",
-        "data": {"kind": "arrays", "x_train": wire.encode(x_train), "y_train": wire.encode(y_train),
-                 "x_val": wire.encode(x_val), "y_val": wire.encode(y_val)},
-    }
+class SequenceClassification(Task[ArraySplit]):
+    def prepare(self, grading: LessonGrading, store: HeldoutStore | None) -> ArraySplit:
+        return load_arrays(grading, _spec(grading).data, store, classes=True)
+
+    def train_job(self, grading: LessonGrading, prepared: ArraySplit, code: str, seed: int = 0) -> dict[str, Any]:
+        spec = _spec(grading)
+        steps, features = prepared.x.shape[1], prepared.x.shape[2]
+        x_train, y_train = prepared.part("train")
+        x_val, y_val = prepared.part("validation")
+        return {
+            "kind": "train", "code": code, "seed": seed, "train_seconds": spec.limits.train_seconds,
+            "early_stopping_patience": spec.contract.early_stopping_patience,
+            "constants": [["EPOCHS", 1, spec.contract.epochs_max], ["BATCH_SIZE", 1, spec.contract.batch_size_max]],
+            "build_args": [steps, features, n_classes(prepared)],
+            "build_arg_names": ["timesteps", "n_features", "n_classes"],
+            "input_shape": [None, steps, features], "output_shape": [None, n_classes(prepared)],
+            "output_meaning": "one probability per class",
+            "data": {"kind": "arrays", "x_train": x_train, "y_train": y_train, "x_val": x_val, "y_val": y_val},
+        }
+
+    def evaluation(self, grading: LessonGrading, prepared: ArraySplit, trained: TypedAnswer) -> EvalRows:
+        return array_evaluation(prepared)
+
+    def output_shape(self, grading: LessonGrading, prepared: ArraySplit) -> tuple[int, ...]:
+        return (n_classes(prepared),)
+
+    def score(self, grading: LessonGrading, prepared: ArraySplit, trained: TypedAnswer,
+              evaluated: Evaluated | None) -> GradeReport:
+        return score(grading, prepared, as_trained(trained), evaluated)
 
 
-def validate(grading: LessonGrading, trained: dict[str, Any]) -> None:
-    model_checks.validate_trained(trained, _spec(grading).contract)
-
-
-def evaluate_job(grading: LessonGrading, prepared: ArraySplit, trained: dict[str, Any]) -> dict[str, Any]:
-    inputs = {"validation": prepared.part("validation")[0], "heldout": prepared.part("heldout")[0]}
-    return {"phase": "evaluate", "model_b64": trained["model_b64"], "inputs": inputs}
-
-
-def score(grading: LessonGrading, prepared: ArraySplit, trained: dict[str, Any], evaluated: dict[str, Any]) -> GradeReport:
+def score(grading: LessonGrading, prepared: ArraySplit, trained: TrainAnswer, evaluated: Evaluated | None) -> GradeReport:
+    assert evaluated is not None
     spec = _spec(grading)
     k = n_classes(prepared)
-    architecture = evaluated.get("architecture", {})
+    architecture = evaluated.architecture
     checks = model_checks.structure_checks(
         spec.contract, trained, architecture, "Input shape is (timesteps, features)", "matches the sequences",
-        [None, k], f"one probability per class (softmax over {k})")
+        [None, k], f"one probability per class (softmax over {k})", evaluated.predictions)
     metrics: dict[str, float] = {}
     plots: dict[str, Any] = {}
-    if architecture.get("output_shape") == [None, k] and "predictions" in evaluated:
+    if evaluated.predictions:
         _, y_train = prepared.part("train")
         majority = int(np.bincount(y_train, minlength=k).argmax())
         results = {}
         for part in ("validation", "heldout"):
-            probs = np.asarray(evaluated["predictions"][part], dtype="float64")
+            probs = evaluated.predictions[part]
             _, y = prepared.part(part)
             guess = probs.argmax(axis=1) if np.all(np.isfinite(probs)) else np.full(len(y), -1)
             results[part] = (guess, y)
@@ -99,4 +99,4 @@ def score(grading: LessonGrading, prepared: ArraySplit, trained: dict[str, Any],
                     "keras.layers.Bidirectional so it reads the sequence both ways."))))
     else:
         checks.append(model_checks.skipped("beats_baseline", "Held-out accuracy", spec.scoring.baseline_points))
-    return model_checks.model_report(checks, trained, architecture, metrics, plots)
+    return model_checks.model_report(checks, trained, architecture, metrics, plots, evaluated.predictions)

@@ -2,102 +2,22 @@
 
 from __future__ import annotations
 
-import csv
 import math
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from graders import wire
+from graders.answers import TrainAnswer, TypedAnswer
+from graders.batching import EvalRows
+from graders.heldout import HeldoutStore
 from graders.report import Check, GradeReport
-from graders.spec import LessonGrading, SequencePredictionSpec, SpecError
+from graders.spec import LessonGrading, SequencePredictionSpec
 from graders.tasks import model_checks
+from graders.tasks.base import Evaluated, Task, as_trained
+from graders.tasks.splits import ArraySplit, SequenceSplit, load_arrays, split_series
 from graders.windowing import make_windows
 
-
-def read_series(path: Path, column: str) -> np.ndarray:
-    with path.open(newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
-        if reader.fieldnames is None or column not in reader.fieldnames:
-            raise SpecError(f"{path}: no column {column!r} (columns: {reader.fieldnames})")
-        try:
-            values = [float(row[column]) for row in reader]
-        except ValueError as exc:
-            raise SpecError(f"{path}: column {column!r} holds a non-number: {exc}") from None
-    series = np.asarray(values, dtype="float64")
-    if not np.all(np.isfinite(series)):
-        raise SpecError(f"{path}: column {column!r} holds NaN or infinite values")
-    return series
-
-
-@dataclass
-class ArraySplit:
-    """Ready-made (x, y) samples cut in order: train | validation | held-out."""
-
-    x: np.ndarray
-    y: np.ndarray
-    validation_start: int
-    heldout_start: int
-
-    def part(self, name: str) -> tuple[np.ndarray, np.ndarray]:
-        bounds = {"train": (0, self.validation_start), "validation": (self.validation_start, self.heldout_start),
-                  "heldout": (self.heldout_start, len(self.x))}[name]
-        return self.x[bounds[0]:bounds[1]], self.y[bounds[0]:bounds[1]]
-
-
-def load_arrays(path: Path, split_fractions: Any, classes: bool = False) -> ArraySplit:
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            x, y = np.asarray(data["x"], dtype="float32"), np.asarray(data["y"])
-    except (OSError, KeyError, ValueError) as exc:
-        raise SpecError(f"{path}: needs arrays 'x' (N, T, F) and 'y' (N, ...): {exc}") from None
-    if x.ndim != 3 or len(x) != len(y):
-        raise SpecError(f"{path}: x must be (N, timesteps, features) and y must have N rows; got {x.shape}, {y.shape}")
-    y = y.astype("int64") if classes else y.astype("float32").reshape(len(y), -1)
-    heldout_start = int(round(len(x) * (1 - split_fractions.heldout_fraction)))
-    validation_start = int(round(heldout_start * (1 - split_fractions.validation_fraction)))
-    return ArraySplit(x=x, y=y, validation_start=validation_start, heldout_start=heldout_start)
-
-
-@dataclass
-class SequenceSplit:
-    """The series cut chronologically: train | validation | held-out tail, normalised by train statistics."""
-
-    raw: np.ndarray
-    scaled: np.ndarray
-    validation_start: int
-    heldout_start: int
-    mean: float
-    std: float
-
-    def unscale(self, values: np.ndarray) -> np.ndarray:
-        return values * self.std + self.mean
-
-
-def split_series(grading: LessonGrading, heldout_dir: Path | None = None) -> SequenceSplit:
-    """The held-out tail is the lesson's own unless an instructor keeps it outside the repo (heldout_dir/<slug>.csv)."""
-    spec = _spec(grading)
-    assert spec.data.series is not None
-    public = read_series(grading.data_path(spec.data.series), spec.data.column)
-    external = heldout_dir / f"{grading.slug}.csv" if heldout_dir else None
-    if external is not None and external.is_file():
-        tail = read_series(external, spec.data.column)
-        raw = np.concatenate([public, tail])
-        heldout_start = len(public)
-    else:
-        raw = public
-        heldout_start = int(round(len(raw) * (1 - spec.data.heldout_fraction)))
-    validation_start = int(round(heldout_start * (1 - spec.data.validation_fraction)))
-    window_max = spec.contract.window_max
-    if validation_start <= 2 * window_max or heldout_start - validation_start <= window_max // 2:
-        raise SpecError(f"{grading.folder / 'grading.toml'}: data.series is too short for window_max={window_max}")
-    # Statistics of the training part only: anything later would leak the future into the inputs.
-    mean = float(raw[:validation_start].mean())
-    std = float(raw[:validation_start].std()) or 1.0
-    return SequenceSplit(raw=raw, scaled=(raw - mean) / std, validation_start=validation_start,
-                         heldout_start=heldout_start, mean=mean, std=std)
+Prepared = SequenceSplit | ArraySplit
 
 
 def _spec(grading: LessonGrading) -> SequencePredictionSpec:
@@ -105,65 +25,73 @@ def _spec(grading: LessonGrading) -> SequencePredictionSpec:
     return grading.spec
 
 
-Prepared = SequenceSplit | ArraySplit
+def array_evaluation(split: ArraySplit) -> EvalRows:
+    """Independent samples share no values: any batches will do. Rows cut from one series: each row alone."""
+    parts = {"validation": split.part("validation")[0], "heldout": split.part("heldout")[0]}
+    if split.rows_independent:
+        return EvalRows(parts=parts)
+    return EvalRows(parts=parts, spans={k: np.tile([0, 1], (len(v), 1)) for k, v in parts.items()})
 
 
-def prepare(grading: LessonGrading, heldout_dir: Path | None = None) -> Prepared:
-    spec = _spec(grading)
-    if spec.data.arrays is not None:
-        return load_arrays(grading.data_path(spec.data.arrays), spec.data)
-    return split_series(grading, heldout_dir)
+def window_spans(start: int, count: int, length: int) -> np.ndarray:
+    """[first step, last step + 1) of `count` consecutive windows starting at `start`, each `length` long."""
+    first = np.arange(start, start + count)
+    return np.stack([first, first + length], axis=1)
 
 
-def reference_job(grading: LessonGrading, prepared: Prepared) -> None:
-    return None
+class SequencePrediction(Task[Prepared]):
+    def prepare(self, grading: LessonGrading, store: HeldoutStore | None) -> Prepared:
+        spec = _spec(grading)
+        if spec.data.arrays is not None:
+            return load_arrays(grading, spec.data, store)
+        return split_series(grading, spec.data, spec.contract.window_max, store)
 
+    def train_job(self, grading: LessonGrading, prepared: Prepared, code: str, seed: int = 0) -> dict[str, Any]:
+        """Phase A sees the learner's code and the public part only: never a held-out value."""
+        spec = _spec(grading)
+        contract = spec.contract
+        constants = [["EPOCHS", 1, contract.epochs_max], ["BATCH_SIZE", 1, contract.batch_size_max]]
+        job: dict[str, Any] = {"kind": "train", "code": code, "seed": seed, "train_seconds": spec.limits.train_seconds,
+                               "early_stopping_patience": contract.early_stopping_patience,
+                               "output_meaning": "the next value(s), no activation"}
+        if isinstance(prepared, ArraySplit):
+            steps, features = prepared.x.shape[1], prepared.x.shape[2]
+            x_train, y_train = prepared.part("train")
+            x_val, y_val = prepared.part("validation")
+            return job | {"constants": constants, "build_args": [steps, features],
+                          "build_arg_names": ["timesteps", "n_features"], "input_shape": [None, steps, features],
+                          "output_shape": [None, prepared.y.shape[1]],
+                          "data": {"kind": "arrays", "x_train": x_train, "y_train": y_train, "x_val": x_val,
+                                   "y_val": y_val}}
+        return job | {
+            "constants": [["WINDOW", contract.window_min, contract.window_max], *constants],
+            "build_args": ["WINDOW", 1], "build_arg_names": ["window", "n_features"], "input_shape": [None, "WINDOW", 1],
+            "output_shape": [None, contract.horizon],
+            "data": {"kind": "series", "values": prepared.scaled[: prepared.heldout_start].astype("float32"),
+                     "validation_start": prepared.validation_start, "horizon": contract.horizon},
+        }
 
-def train_job(grading: LessonGrading, prepared: Prepared, code: str, seed: int = 0) -> dict[str, Any]:
-    """Phase A sees the learner's code and the public part only: never a held-out value."""
-    spec = _spec(grading)
-    contract = spec.contract
-    constants = [["EPOCHS", 1, contract.epochs_max], ["BATCH_SIZE", 1, contract.batch_size_max]]
-    job: dict[str, Any] = {"phase": "train", "code": code, "seed": seed, "train_seconds": spec.limits.train_seconds,
-                           "early_stopping_patience": spec.contract.early_stopping_patience,
-                           "output_meaning": "the next value(s), no activation"}
-    if isinstance(prepared, ArraySplit):
-        steps, features = prepared.x.shape[1], prepared.x.shape[2]
-        x_train, y_train = prepared.part("train")
-        x_val, y_val = prepared.part("validation")
-        job |= {"constants": constants, "build_args": [steps, features], "build_arg_names": ["timesteps", "n_features"],
-                "input_shape": [None, steps, features], "output_shape": [None, prepared.y.shape[1]],
-                "data": {"kind": "arrays", "x_train": wire.encode(x_train), "y_train": wire.encode(y_train),
-                         "x_val": wire.encode(x_val), "y_val": wire.encode(y_val)}}
-        return job
-    job |= {
-        "constants": [["WINDOW", contract.window_min, contract.window_max], *constants],
-        "build_args": ["WINDOW", 1], "build_arg_names": ["window", "n_features"], "input_shape": [None, "WINDOW", 1],
-        "output_shape": [None, contract.horizon],
-        "data": {"kind": "series", "values": prepared.scaled[: prepared.heldout_start].tolist(),
-                 "validation_start": prepared.validation_start, "horizon": contract.horizon},
-    }
-    return job
+    def evaluation(self, grading: LessonGrading, prepared: Prepared, trained: TypedAnswer) -> EvalRows:
+        """Phase B runs no learner code, so it may see held-out inputs (which contain earlier held-out targets)."""
+        if isinstance(prepared, ArraySplit):
+            return array_evaluation(prepared)
+        spec = _spec(grading)
+        window = model_checks.reported_window(as_trained(trained), spec.contract)
+        horizon = spec.contract.horizon
+        split = prepared
+        x_val, _ = make_windows(split.scaled[split.validation_start - window: split.heldout_start], window, horizon)
+        x_test, _ = make_windows(split.scaled[split.heldout_start - window:], window, horizon)
+        # A row sees its window and (through other rows) could see its targets: span = window + horizon steps.
+        spans = {"validation": window_spans(split.validation_start - window, len(x_val), window + horizon),
+                 "heldout": window_spans(split.heldout_start - window, len(x_test), window + horizon)}
+        return EvalRows(parts={"validation": x_val, "heldout": x_test}, spans=spans)
 
+    def output_shape(self, grading: LessonGrading, prepared: Prepared) -> tuple[int, ...]:
+        return (prepared.y.shape[1],) if isinstance(prepared, ArraySplit) else (_spec(grading).contract.horizon,)
 
-def evaluate_inputs(grading: LessonGrading, split: SequenceSplit, window: int) -> dict[str, np.ndarray]:
-    horizon = _spec(grading).contract.horizon
-    x_val, _ = make_windows(split.scaled[split.validation_start - window: split.heldout_start], window, horizon)
-    x_test, _ = make_windows(split.scaled[split.heldout_start - window:], window, horizon)
-    return {"validation": x_val, "heldout": x_test}
-
-
-def validate(grading: LessonGrading, trained: dict[str, Any]) -> None:
-    model_checks.validate_trained(trained, _spec(grading).contract)
-
-
-def evaluate_job(grading: LessonGrading, prepared: Prepared, trained: dict[str, Any]) -> dict[str, Any]:
-    """Phase B runs no learner code, so it may see held-out inputs (which contain earlier held-out targets)."""
-    if isinstance(prepared, ArraySplit):
-        inputs = {"validation": prepared.part("validation")[0], "heldout": prepared.part("heldout")[0]}
-    else:
-        inputs = evaluate_inputs(grading, prepared, int(trained["window"]))
-    return {"phase": "evaluate", "model_b64": trained["model_b64"], "inputs": inputs}
+    def score(self, grading: LessonGrading, prepared: Prepared, trained: TypedAnswer,
+              evaluated: Evaluated | None) -> GradeReport:
+        return score(grading, prepared, as_trained(trained), evaluated)
 
 
 def _error(metric: str, predictions: np.ndarray, targets: np.ndarray) -> float:
@@ -193,20 +121,22 @@ def targets_and_naive(grading: LessonGrading, prepared: Prepared, part: str, win
     return yw.astype("float64"), naive.astype("float64")
 
 
-def score(grading: LessonGrading, prepared: Prepared, trained: dict[str, Any], evaluated: dict[str, Any]) -> GradeReport:
+def score(grading: LessonGrading, prepared: Prepared, trained: TrainAnswer, evaluated: Evaluated | None) -> GradeReport:
     """Trusted scoring: no learner code and no TensorFlow here, only numbers that came out of phase B."""
+    assert evaluated is not None
     spec = _spec(grading)
-    window = trained.get("window")
-    architecture = evaluated.get("architecture", {})
+    window = trained.reported.window
+    architecture = evaluated.architecture
     horizon = spec.contract.horizon if isinstance(prepared, SequenceSplit) else prepared.y.shape[1]
     checks = model_checks.structure_checks(
         spec.contract, trained, architecture, "Input shape is (timesteps, features)",
-        "matches the windows the grader feeds", [None, horizon], f"{horizon} number(s) per window, no activation")
+        "matches the windows the grader feeds", [None, horizon], f"{horizon} number(s) per window, no activation",
+        evaluated.predictions)
     metric = spec.scoring.metric
     metrics: dict[str, float] = {}
     plots: dict[str, Any] = {}
-    if architecture.get("output_shape") == [None, horizon] and "predictions" in evaluated:
-        preds = {k: np.asarray(v, dtype="float64").reshape(-1, horizon) for k, v in evaluated["predictions"].items()}
+    if evaluated.predictions:
+        preds = {k: v.reshape(-1, horizon) for k, v in evaluated.predictions.items()}
         if isinstance(prepared, SequenceSplit):
             preds = {k: prepared.unscale(v) for k, v in preds.items()}
         y_test, naive_test = targets_and_naive(grading, prepared, "heldout", window)
@@ -238,9 +168,9 @@ def score(grading: LessonGrading, prepared: Prepared, trained: dict[str, Any], e
         checks.append(model_checks.skipped("not_flat", "Predictions follow the data"))
         checks.append(model_checks.skipped("beats_baseline", "Beats the naive baseline on held-out data",
                                            spec.scoring.baseline_points))
-    report = model_checks.model_report(checks, trained, architecture, metrics, plots)
-    if trained.get("stopped_for_time"):
-        report.summary += (f" Training stopped at epoch {trained['epochs_run']} of {trained['epochs']} "
+    report = model_checks.model_report(checks, trained, architecture, metrics, plots, evaluated.predictions)
+    if trained.reported.stopped_for_time:
+        report.summary += (f" Training stopped at epoch {trained.reported.epochs_run} of {trained.reported.epochs} "
                            f"(time budget {spec.limits.train_seconds:.0f} s); the model so far was graded.")
     return report
 

@@ -10,6 +10,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from graders import Check, Failure, GradeReport
+from graders.protocol import ReportEvent, parse_event
 
 LSTM = "lstm-sequence-prediction"
 SECOND = "gru-sequence-prediction"
@@ -27,10 +28,15 @@ class FakeGrader:
         self.training = threading.Event()
         self.codes: list[str] = []
 
-    def __call__(self, grading: Any, code: str, pool: Any, on_event: Any = None, heldout_dir: Any = None,
-                 seed: int = 0) -> GradeReport:
+    def __call__(self, grading: Any, code: str, pool: Any, on_event: Any = None, **options: Any) -> GradeReport:
         self.codes.append(code)
-        emit = on_event or (lambda event: None)
+        sink = on_event or (lambda event: None)
+
+        def emit(raw: dict[str, Any]) -> None:  # as the pool does: raw messages from the sandbox become typed events
+            event = parse_event(raw) if raw.get("event") != "report" else ReportEvent(raw["status"], raw["score"])
+            if event is not None:
+                sink(event)
+
         emit({"event": "phase", "phase": "train"})
         emit({"event": "phase", "phase": "train", "epochs": 3})
         for epoch in (1, 2):

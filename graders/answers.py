@@ -1,0 +1,172 @@
+"""Typed answers of the four job kinds, parsed once from an untrusted protocol.Answer on the trusted side.
+
+Nothing downstream of the pool reads raw dicts: a malformed answer is a ProtocolError here, which the pool turns
+into the learner's outcome (when learner code ran in that sandbox) or a fault of ours (when it did not).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from graders import wire
+from graders.protocol import Answer, JobKind, Outcome, ProtocolError
+from graders.report import Epoch
+
+MAX_LAYERS = 2000
+MAX_EPOCHS = 10_000
+MAX_CASES = 10_000
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, strict=True)
+
+
+class OptimizerFacts(_Strict):
+    """The compiled optimizer as the saved archive records it (read in phase B, never reported by learner code)."""
+
+    class_: str = Field(alias="class", max_length=200)
+    clipnorm: float | None = None
+    clipvalue: float | None = None
+    global_clipnorm: float | None = None
+    learning_rate: float | None = None
+
+    def clipping(self) -> dict[str, float]:
+        values = {"clipnorm": self.clipnorm, "clipvalue": self.clipvalue, "global_clipnorm": self.global_clipnorm}
+        return {k: v for k, v in values.items() if v is not None and v > 0}
+
+
+class LayerFacts(_Strict):
+    class_: str = Field(alias="class", max_length=200)
+    name: str = Field(max_length=400)
+    return_sequences: bool | None = None
+    wraps: str | None = Field(None, max_length=200)
+    stateful: bool = False
+
+
+Shape = list[int | None]
+
+
+class Architecture(_Strict):
+    """What phase B read from the archive it loaded with safe_mode=True: the facts every structure check uses."""
+
+    input_shape: Shape | list[Shape]
+    output_shape: Shape | list[Shape]
+    layers: list[LayerFacts] = Field(max_length=MAX_LAYERS)
+    params: int = Field(ge=0)
+    optimizer: OptimizerFacts | None = None
+
+    def layer_classes(self) -> set[str]:
+        return {layer.class_ for layer in self.layers} | {layer.wraps for layer in self.layers if layer.wraps}
+
+
+class TrainingReport(_Strict):
+    """What phase A says about its own run. Learner code can forge all of it: shown, labelled, never scored."""
+
+    constants: dict[str, int]
+    window: int | None
+    epochs: int = Field(ge=0)
+    batch_size: int = Field(ge=0)
+    epochs_run: int = Field(ge=0, le=MAX_EPOCHS)
+    stopped_for_time: bool
+    stopped_early: bool
+    history: list[Epoch] = Field(max_length=MAX_EPOCHS)
+
+
+@dataclass
+class TrainAnswer:
+    diverged: bool
+    reported: TrainingReport
+    model: bytes  # the .keras archive, handed to phase B untouched
+
+
+@dataclass
+class EvaluateAnswer:
+    architecture: Architecture
+    batched: np.ndarray  # one output row per input row, in the order the rows were sent
+    alone: np.ndarray  # the same model on the sampled rows, each in a batch of its own
+    sample_ids: list[int] | None
+
+
+@dataclass
+class CaseResult:
+    ok: bool
+    error: str = ""
+    value: Any = None
+
+
+@dataclass
+class CallAnswer:
+    results: list[CaseResult]
+
+
+@dataclass
+class CasesAnswer:
+    cases: list[dict[str, Any]]
+    expected: list[CaseResult]
+
+
+TypedAnswer = TrainAnswer | EvaluateAnswer | CallAnswer | CasesAnswer
+
+
+def _model(cls: type[BaseModel], data: Any) -> Any:
+    try:
+        return cls.model_validate(data)
+    except ValidationError as exc:
+        raise ProtocolError(f"malformed {cls.__name__}: {exc.error_count()} problem(s)") from None
+
+
+def _array(data: dict[str, Any], key: str, ndim: int | None = None) -> np.ndarray:
+    value = data.get(key)
+    if not isinstance(value, np.ndarray) or (ndim is not None and value.ndim != ndim):
+        raise ProtocolError(f"{key} is not an array of the expected rank")
+    return value
+
+
+def _case_results(raw: Any) -> list[CaseResult]:
+    if not isinstance(raw, list) or len(raw) > MAX_CASES:
+        raise ProtocolError("results must be a list")
+    results = []
+    for item in raw:
+        if not isinstance(item, dict) or type(item.get("ok")) is not bool or set(item) - {"ok", "error", "value"}:
+            raise ProtocolError("malformed case result")
+        error = item.get("error", "")
+        if not isinstance(error, str):
+            raise ProtocolError("malformed case error")
+        results.append(CaseResult(ok=item["ok"], error=error[:2000], value=item.get("value") if item["ok"] else None))
+    return results
+
+
+def parse_typed(kind: JobKind, answer: Answer) -> TypedAnswer:
+    """The typed answer of a job of this kind whose outcome is ok (or diverged, for training)."""
+    try:
+        data = wire.unpack(answer.body.get("data"), answer.blobs)
+    except wire.WireError as exc:
+        raise ProtocolError(str(exc)) from None
+    if not isinstance(data, dict):
+        raise ProtocolError("an answer's data must be an object")
+    if kind is JobKind.train:
+        if answer.outcome not in (Outcome.ok, Outcome.diverged):
+            raise ProtocolError("unexpected outcome")
+        model = _array(data, "model", ndim=1)
+        if model.dtype != np.uint8:
+            raise ProtocolError("the model must be bytes")
+        return TrainAnswer(diverged=answer.outcome is Outcome.diverged,
+                           reported=_model(TrainingReport, data.get("reported")), model=model.tobytes())
+    if answer.outcome is not Outcome.ok:
+        raise ProtocolError("unexpected outcome")
+    if kind is JobKind.evaluate:
+        sample = data.get("sample_ids")
+        if sample is not None and (not isinstance(sample, list) or not all(type(i) is int for i in sample)):
+            raise ProtocolError("sample_ids must be a list of ints")
+        return EvaluateAnswer(architecture=_model(Architecture, data.get("architecture")),
+                              batched=_array(data, "batched"), alone=_array(data, "alone"), sample_ids=sample)
+    if kind is JobKind.call:
+        return CallAnswer(results=_case_results(data.get("results")))
+    cases = data.get("cases")
+    if not isinstance(cases, list) or not all(isinstance(c, dict) for c in cases):
+        raise ProtocolError("cases must be a list of dicts")
+    return CasesAnswer(cases=cases, expected=_case_results(data.get("expected")))
