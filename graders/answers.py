@@ -80,7 +80,7 @@ class TrainingReport(_Strict):
 class TrainAnswer:
     diverged: bool
     reported: TrainingReport
-    model: bytes  # the .keras archive, handed to phase B untouched
+    model: np.ndarray  # the .keras archive's bytes (uint8, uncopied), handed to phase B untouched
 
 
 @dataclass
@@ -155,7 +155,7 @@ def parse_typed(kind: JobKind, answer: Answer) -> TypedAnswer:
         if model.dtype != np.uint8:
             raise ProtocolError("the model must be bytes")
         return TrainAnswer(diverged=answer.outcome is Outcome.diverged,
-                           reported=_model(TrainingReport, data.get("reported")), model=model.tobytes())
+                           reported=_model(TrainingReport, data.get("reported")), model=model)
     if answer.outcome is not Outcome.ok:
         raise ProtocolError("unexpected outcome")
     if kind is JobKind.evaluate:

@@ -115,8 +115,8 @@ class BatchPlan:
         return cls(names=names, sizes=sizes, order=order, groups=[len(c) for c in chunks],
                    alone=[int(position[i]) for i in picked], rows=every[order])
 
-    def job(self, model: bytes, extra: dict[str, Any]) -> dict[str, Any]:
-        return {"kind": "evaluate", "model": np.frombuffer(model, dtype=np.uint8), "rows": self.rows,
+    def job(self, model: np.ndarray, extra: dict[str, Any]) -> dict[str, Any]:
+        return {"kind": "evaluate", "model": model, "rows": self.rows,
                 "groups": self.groups, "alone": self.alone, **extra}
 
     def restore(self, batched: np.ndarray, alone: np.ndarray, output_shape: tuple[int, ...]) -> dict[str, np.ndarray]:

@@ -79,9 +79,9 @@ _HEADER = struct.Struct(">cI")  # kind, payload length
 MAX_JSON_BYTES = 64 * 1024  # one message; progress events are a few hundred bytes
 MAX_JSON_DEPTH = 32
 MAX_JSON_CONTAINERS = 20_000  # objects + arrays in one message: bounds the parser's memory
-MAX_BLOBS = 16  # binary frames one message may carry
-MAX_BLOB_BYTES = 40 * 1024 * 1024  # a saved model (32 MiB cap) or a predictions array
-MAX_BLOBS_TOTAL = 64 * 1024 * 1024
+MAX_BLOBS = 10_000  # binary frames one message may carry (one per array: function cases have many)
+MAX_BLOB_BYTES = 33 * 1024 * 1024  # a saved model (32 MiB cap, plus its array header) or a predictions array
+MAX_BLOBS_TOTAL = 40 * 1024 * 1024  # what one answer may hold in the trusted process
 MAX_CHATTER_BYTES = 4 * 1024 * 1024  # all progress events of one job together
 
 
@@ -110,37 +110,47 @@ class Message:
     """One JSON object and the binary frames it announced ("blobs": n)."""
 
     body: dict[str, Any]
-    blobs: list[bytes] = field(default_factory=list)
+    blobs: list[bytearray] = field(default_factory=list)
 
 
-def write_message(stream: BinaryIO, body: dict[str, Any], blobs: list[bytes] | tuple[bytes, ...] = ()) -> None:
+Buffer = bytes | bytearray | memoryview
+Blob = Buffer | list[Buffer]  # a blob may be written in parts (an array's header, then its memory, uncopied)
+
+
+def _blob_size(blob: Blob) -> int:
+    return sum(memoryview(part).nbytes for part in blob) if isinstance(blob, list) else memoryview(blob).nbytes
+
+
+def write_message(stream: BinaryIO, body: dict[str, Any], blobs: list[Blob] | tuple[Blob, ...] = ()) -> None:
     """A JSON frame (announcing how many blobs follow), then each blob as a binary frame."""
     payload = json.dumps({**body, "blobs": len(blobs)}, separators=(",", ":"), allow_nan=True).encode("utf-8")
     stream.write(_HEADER.pack(JSON_FRAME, len(payload)) + payload)
     for blob in blobs:
-        stream.write(_HEADER.pack(BLOB_FRAME, len(blob)))
-        stream.write(blob)
+        stream.write(_HEADER.pack(BLOB_FRAME, _blob_size(blob)))
+        for part in blob if isinstance(blob, list) else [blob]:
+            stream.write(part)
     stream.flush()
 
 
-def _read_exact(stream: BinaryIO, size: int) -> bytes:
-    chunks = []
-    remaining = size
-    while remaining:
-        chunk = stream.read(remaining)
-        if not chunk:
+def _read_exact(stream: BinaryIO, size: int) -> bytearray:
+    """Exactly size bytes into one preallocated buffer (no chunk list to join: the cap is the memory used)."""
+    buffer = bytearray(size)
+    view = memoryview(buffer)
+    filled = 0
+    while filled < size:
+        count = stream.readinto(view[filled:])  # type: ignore[attr-defined]
+        if not count:
             raise ProtocolError("the stream ended inside a frame")
-        chunks.append(chunk)
-        remaining -= len(chunk)
-    return b"".join(chunks)
+        filled += count
+    return buffer
 
 
-def _read_frame(stream: BinaryIO, limits: Limits) -> tuple[bytes, bytes] | None:
+def _read_frame(stream: BinaryIO, limits: Limits) -> tuple[bytes, bytearray] | None:
     head = stream.read(_HEADER.size)
     if not head:
         return None
     if len(head) < _HEADER.size:
-        head += _read_exact(stream, _HEADER.size - len(head))
+        head += bytes(_read_exact(stream, _HEADER.size - len(head)))
     kind, size = _HEADER.unpack(head)
     if kind == JSON_FRAME:
         if size > limits.json_bytes:
@@ -179,7 +189,7 @@ def read_message(stream: BinaryIO, limits: Limits = Limits()) -> Message | None:
     return Message(body=body, blobs=blobs)
 
 
-def parse_json(payload: bytes, limits: Limits = Limits()) -> Any:
+def parse_json(payload: bytes | bytearray, limits: Limits = Limits()) -> Any:
     """json.loads on a size-capped payload, then an iterative walk that enforces depth and container limits.
 
     The size cap bounds the parser's memory (a 64 KiB message cannot become gigabytes); the C parser's own
@@ -284,7 +294,7 @@ class Answer:
     message: str
     seconds: float
     body: dict[str, Any]
-    blobs: list[bytes]
+    blobs: list[bytearray]
 
 
 def parse_answer(message: Message) -> Answer:

@@ -22,18 +22,23 @@ class WireError(ValueError):
     """A value on the wire is not something pack() would have produced."""
 
 
-def array_bytes(array: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    np.save(buffer, np.ascontiguousarray(array), allow_pickle=False)
-    return buffer.getvalue()
+def array_bytes(array: np.ndarray) -> list[bytes | memoryview]:
+    """A .npy file in two parts, its header and the array's own memory (not copied: a model can be 32 MiB)."""
+    array = np.ascontiguousarray(array)
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, np.lib.format.header_data_from_array_1_0(array))
+    return [header.getvalue(), memoryview(array).cast("B")]  # type: ignore[arg-type]
 
 
-def array_from_bytes(blob: bytes) -> np.ndarray:
+def array_from_bytes(blob: bytes | bytearray | memoryview | list[bytes | memoryview]) -> np.ndarray:
     """One .npy blob -> array, refusing pickles, non-numeric dtypes, absurd sizes and truncated data.
 
     The header is checked against the bytes actually present *before* anything is allocated.
     """
-    stream = io.BytesIO(blob)
+    if isinstance(blob, list):  # our own two-part form (tests, or a job read back): join it
+        blob = b"".join(bytes(part) for part in blob)
+    whole = memoryview(blob).cast("B")
+    stream = io.BytesIO(bytes(whole[:1200]))  # magic + a header of at most 1024 bytes
     try:
         version = np.lib.format.read_magic(stream)
         if version == (1, 0):
@@ -51,16 +56,19 @@ def array_from_bytes(blob: bytes) -> np.ndarray:
     count = 1
     for n in shape:
         count *= n
-    data = blob[stream.tell():]
-    if count * dtype.itemsize != len(data) or len(data) > MAX_ARRAY_BYTES:
+    data = whole[stream.tell():]
+    if count * dtype.itemsize != data.nbytes or data.nbytes > MAX_ARRAY_BYTES:
         raise WireError("the array's header does not match its data, or it is too large")
     array = np.frombuffer(data, dtype=dtype).reshape(shape, order="F" if fortran else "C")
     return array
 
 
-def pack(value: Any) -> tuple[Any, list[bytes]]:
+Blob = list[bytes | memoryview]
+
+
+def pack(value: Any) -> tuple[Any, list[Blob]]:
     """Any value a learner function might return -> a JSON-safe tree whose arrays are blob references."""
-    blobs: list[bytes] = []
+    blobs: list[Blob] = []
 
     def walk(item: Any, depth: int) -> Any:
         if depth > 16:
@@ -95,7 +103,7 @@ class Unsupported:
         return f"<{self.type_name}>"
 
 
-def unpack(tree: Any, blobs: list[bytes]) -> Any:
+def unpack(tree: Any, blobs: list[bytearray] | list[Blob]) -> Any:
     """The inverse of pack. Raises WireError for anything pack would not have produced."""
     used: set[int] = set()
 

@@ -16,7 +16,9 @@ const ui = {
   liveChart: $("live-chart"), liveFigure: $("live-chart").closest("figure"), report: $("report"),
   list: $("submissions"), listEmpty: $("history-empty"),
 };
+// One entry per stage of graders/protocol.py's Stage (tests/app/test_stages.py keeps them equal).
 const PHASE_TEXT = {
+  reference: "Preparing the hidden test cases…",
   train: "Loading your code and training your model…", build: "Building your model…",
   evaluate: "Training done. Scoring your model on held-out data…", predict: "Predicting the held-out data…",
   score: "Scoring…",

@@ -47,7 +47,7 @@ def trained_answer(window: int = 24) -> TrainAnswer:
     reported = TrainingReport(constants={"WINDOW": window, "EPOCHS": 5, "BATCH_SIZE": 32}, window=window, epochs=5,
                               batch_size=32, epochs_run=5, stopped_for_time=False, stopped_early=False,
                               history=[Epoch(epoch=1, loss=1.0, val_loss=1.0)])
-    return TrainAnswer(diverged=False, reported=reported, model=b"")
+    return TrainAnswer(diverged=False, reported=reported, model=np.zeros(0, dtype="uint8"))
 
 
 ARCHITECTURE = Architecture.model_validate({
