@@ -53,7 +53,7 @@ def size_report(code: str, max_code_bytes: int) -> GradeReport | None:
     size = len(code.encode("utf-8", "surrogatepass"))
     if size <= max_code_bytes:
         return None
-    shown = f"{size / 1e6:.1f} MB" if size >= 1_000_000 else f"{size / 1024:.0f} KiB"
+    shown = f"{size / 2**20:.1f} MiB" if size >= 2**20 else f"{size / 1024:.0f} KiB"
     return _not_gradable(Failure.contract_error, f"Your submission is {shown}; the limit is "
                          f"{max_code_bytes // 1024} KiB. Submit only your code (no data or model weights pasted in).")
 
