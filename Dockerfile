@@ -36,8 +36,10 @@ COPY static ./static
 RUN python -m compileall -q app graders && chmod -R a+rX /srv/rnnlab
 
 USER rnnlab
+# A production server grades only on held-out data a learner cannot derive from the repository.
 ENV RNNLAB_DATA_DIR=/data \
-    RNNLAB_SANDBOX_PYTHON=/usr/local/bin/python
+    RNNLAB_SANDBOX_PYTHON=/usr/local/bin/python \
+    RNNLAB_REQUIRE_PRIVATE_HELDOUT=true
 VOLUME ["/data"]
 EXPOSE 8000
 
