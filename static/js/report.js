@@ -129,12 +129,22 @@ function trainingLine(training) {
   if (training.batch_size) parts.push(`batch size ${training.batch_size}`);
   if (training.window) parts.push(`window ${training.window}`);
   if (training.params) parts.push(`${training.params.toLocaleString()} parameters`);
-  const line = h("p", { class: "muted" }, `Trained ${parts.join(", ")}.`);
+  // These come from the training run, where the learner's code ran: shown as reported, never scored.
+  const line = h("p", { class: "muted" }, `Trained ${parts.join(", ")} (as reported by the training run).`);
   if (training.stopped_for_time) {
     return [line, h("p", { class: "notice notice-warn" },
       "Training was stopped at the time limit. Fewer epochs or a smaller model would finish in time.")];
   }
   return line;
+}
+
+function heldoutLine(mode) {
+  if (mode === "private") return h("p", { class: "muted" }, "Scored on held-out data kept private to this server.");
+  if (mode === "public") {
+    return h("p", { class: "notice notice-warn" }, "Practice grade: this lesson's held-out data is public on this "
+      + "server (it could be derived from the course repository), so the score is not a verified result.");
+  }
+  return null;
 }
 
 function chartFigure(id, caption) {
@@ -160,7 +170,8 @@ export function renderReport(container, submission) {
     checkList(report.checks || []),
     metricTable(report.metrics || {}),
     trainingLine(report.training),
-    history.length ? chartFigure("loss-chart", "Training and validation loss per epoch.") : null,
+    heldoutLine(report.heldout),
+    history.length ? chartFigure("loss-chart", "Training and validation loss per epoch, as reported by the training run.") : null,
     validation && validation.truth ? chartFigure("prediction-chart",
       "Your predictions against the true series on the validation part (in the data's units).") : null,
     report.plots && report.plots.sample ? samplePlot(report.plots.sample) : null,
