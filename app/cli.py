@@ -7,25 +7,33 @@ import logging
 import sys
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from app.catalog import Catalog, Lesson, LessonError, load_catalog
 from app.config import Settings
 from app.scaffold import scaffold_lesson, task_names
-from graders import Failure, GradeReport, SandboxUnavailable, Status, WorkerPool, grade
+from app.submission_files import Refused, Submission, collect_submissions, read_submission, refused_report
+from graders import GradeReport, HeldoutMode, SandboxUnavailable, Status, WorkerPool, grade
 from graders.formats import exit_code, to_csv, to_json, to_junit
+from graders.textsafe import display_text
 
 USAGE_ERROR = 2
+SYSTEM_ERROR = 2
+
+
+def _say(message: str) -> None:
+    print(f"rnnlab: {display_text(message, multiline=True)}", file=sys.stderr)
 
 
 def _fail(message: str) -> int:
-    print(f"rnnlab: {message}", file=sys.stderr)
+    _say(message)
     return USAGE_ERROR
 
 
 def _load(settings: Settings, only: list[str] | None = None) -> Catalog:
-    return load_catalog(settings.lessons_dir, only)
+    return load_catalog(settings.lessons_dir, only, heldout=settings.heldout_store())
 
 
 def _start_pool(settings: Settings, size: int) -> WorkerPool:
@@ -34,34 +42,43 @@ def _start_pool(settings: Settings, size: int) -> WorkerPool:
     return pool
 
 
-def collect_submissions(paths: list[str]) -> list[Path]:
-    """Files as given; directories expand to the .py files inside them (sorted, recursively)."""
-    found: list[Path] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            found += sorted(p for p in path.rglob("*.py") if p.is_file())
-        elif path.is_file():
-            found.append(path)
-        else:
-            raise FileNotFoundError(raw)
-    return found
-
-
-def _write(target: str | None, text: str) -> None:
-    if target is None:
-        return
+def _write(target: str, text: str) -> None:
+    text += "" if text.endswith("\n") else "\n"
     if target == "-":
-        sys.stdout.write(text + ("\n" if not text.endswith("\n") else ""))
+        sys.stdout.flush()
+        stream = getattr(sys.stdout, "buffer", None)
+        if stream is None:
+            sys.stdout.write(text)
+        else:  # UTF-8 whatever the locale says: a learner's "é" must not turn into an encoding error
+            stream.write(text.encode("utf-8"))
+            stream.flush()
     else:
         Path(target).write_text(text, encoding="utf-8")
+
+
+def _write_reports(args: argparse.Namespace, reports: list[GradeReport]) -> bool:
+    """Each requested format on its own, so one that fails loses nothing else; False if any failed."""
+    writers: list[tuple[str | None, str, Callable[[list[GradeReport]], str]]] = [
+        (args.json, "JSON", to_json), (args.junit, "JUnit", to_junit), (args.csv, "CSV", to_csv)]
+    ok = True
+    for target, name, render in writers:
+        if target is None:
+            continue
+        try:
+            _write(target, render(reports))
+        except Exception as exc:  # noqa: BLE001 - a bug of ours in one format must not lose the others
+            logging.getLogger(__name__).debug("writing the %s report failed", name, exc_info=True)
+            _say(f"could not write the {name} report to {target}: {type(exc).__name__}: {exc} "
+                 "(our bug or a disk problem, not the learners'); the other formats are still written")
+            ok = False
+    return ok
 
 
 def cmd_grade(settings: Settings, args: argparse.Namespace) -> int:
     lesson_arg = Path(args.lesson)
     try:
         if lesson_arg.is_dir() and (lesson_arg / "lesson.md").exists():
-            catalog = load_catalog(lesson_arg.parent, [lesson_arg.name])
+            catalog = load_catalog(lesson_arg.parent, [lesson_arg.name], heldout=settings.heldout_store())
             lesson = catalog.lessons[0]
         else:
             lesson = _lesson_or_fail(_load(settings, [args.lesson]), args.lesson)
@@ -80,21 +97,22 @@ def cmd_grade(settings: Settings, args: argparse.Namespace) -> int:
     done = 0
     lock = threading.Lock()
 
-    def run(path: Path) -> GradeReport:
+    def run(item: Submission) -> GradeReport:
         nonlocal done
         started = time.monotonic()
         try:
-            code = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            report = GradeReport.not_gradable(Failure.import_error, f"Could not read the submission: {exc}")
+            code = read_submission(item, settings.max_code_bytes)
+        except Refused as exc:
+            report = refused_report(str(exc))
         else:
-            report = grade(lesson.grading, code, pool, heldout_dir=settings.heldout_dir)
-        report.submission = str(path)
+            report = grade(lesson.grading, code, pool, heldout=settings.heldout_store(), prepared=lesson.prepared,
+                           max_code_bytes=settings.max_code_bytes)
+        report.submission = display_text(str(item.path))  # file names may hold escapes or undecodable bytes
         report.lesson = lesson.slug
         with lock:
             done += 1
-            print(f"[{done}/{total}] {path}: {report.status.value} score={report.score:.2f} "
-                  f"({time.monotonic() - started:.1f} s) {report.summary[:100]}", file=sys.stderr)
+            print(f"[{done}/{total}] {report.submission}: {report.status.value} score={report.score:.2f} "
+                  f"({time.monotonic() - started:.1f} s) {display_text(report.summary[:100])}", file=sys.stderr)
         return report
 
     try:
@@ -102,10 +120,8 @@ def cmd_grade(settings: Settings, args: argparse.Namespace) -> int:
             reports = list(executor.map(run, submissions))
     finally:
         pool.close()
-    _write(args.json, to_json(reports))
-    _write(args.junit, to_junit(reports))
-    _write(args.csv, to_csv(reports))
-    return exit_code(reports)
+    written = _write_reports(args, reports)
+    return exit_code(reports) if written else SYSTEM_ERROR
 
 
 def _lesson_or_fail(catalog: Catalog, slug: str) -> Lesson:
@@ -130,9 +146,10 @@ def cmd_lessons_check(settings: Settings, args: argparse.Namespace) -> int:
     rows = []
     try:
         for lesson in catalog:
+            store = settings.heldout_store()
             solution = grade(lesson.grading, lesson.solution_path.read_text(encoding="utf-8"), pool,
-                             heldout_dir=settings.heldout_dir)
-            starter = grade(lesson.grading, lesson.starter, pool, heldout_dir=settings.heldout_dir)
+                             heldout=store, prepared=lesson.prepared)
+            starter = grade(lesson.grading, lesson.starter, pool, heldout=store, prepared=lesson.prepared)
             ok_solution = solution.status is Status.passed
             ok_starter = starter.status in (Status.failed, Status.not_gradable) and bool(starter.summary)
             problems += (not ok_solution) + (not ok_starter)
@@ -144,10 +161,14 @@ def cmd_lessons_check(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         pool.close()
     width = max(len(r[0]) for r in rows) if rows else 10
-    print(f"{'lesson'.ljust(width)}  solution          starter            ok")
+    print(f"{'lesson'.ljust(width)}  solution          starter            held-out  ok")
     for slug, sol, sta, ok in rows:
         print(f"{slug.ljust(width)}  {sol.status.value:<8} {sol.score:4.2f}    {sta.status.value:<12} "
-              f"{sta.score:4.2f}  {'yes' if ok else 'NO'}")
+              f"{sta.score:4.2f}  {sol.heldout or '-':<8}  {'yes' if ok else 'NO'}")
+    public = [slug for slug, sol, _, _ in rows if sol.heldout == HeldoutMode.public]
+    if public:  # allowed for practice, but a learner could derive these answers from the repository
+        print(f"warning: held-out data is PUBLIC (derivable from the repository) for {', '.join(public)}: supply "
+              "RNNLAB_HELDOUT_DIR/<slug>.csv|.npz|.txt or a data.heldout_generator (docs/authoring.md)")
     print(f"{len(rows)} lesson(s) checked, {problems} problem(s)")
     return 1 if problems else 0
 
@@ -211,14 +232,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class DisplaySafeFormatter(logging.Formatter):
+    """Log lines can quote learner text: the terminal shows it, never obeys it, and it cannot start a fake line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return display_text(super().format(record), multiline=True).replace("\n", "\n    ")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on usage errors, which is our usage code too
         return int(exc.code or 0)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    handler = logging.StreamHandler()
+    handler.setFormatter(DisplaySafeFormatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, handlers=[handler])
     if getattr(args, "jobs", 1) < 1:
         return _fail("--jobs must be at least 1")
     settings = Settings()

@@ -32,7 +32,8 @@ def test_solution_passes_with_exit_0() -> None:
     assert run.returncode == 0, run.stderr
     report = json.loads(run.stdout)
     assert report["status"] == "passed" and report["score"] == 1.0
-    assert report["version"] == 1 and report["submission"].endswith("solution.py")
+    assert report["version"] == 2 and report["submission"].endswith("solution.py")
+    assert report["heldout"] == "private"  # `rnnlab grade` generates its own secret held-out tail
     assert {"heldout_rmse", "baseline_rmse"} <= set(report["metrics"])
     assert "[1/1]" in run.stderr  # progress on the terminal, not mixed into the JSON
 
