@@ -80,7 +80,13 @@ def load_submission(code: str) -> Any:
     if "\x00" in code:  # compile() raises ValueError, not SyntaxError, for this: say where it is
         line = code.count("\n", 0, code.index("\x00")) + 1
         raise syntax_error(line, "the file contains a NUL byte (\\x00); remove it (was the file saved as text?)")
-    with open(SUBMISSION, "w", encoding="utf-8", errors="surrogateescape") as fh:
+    try:
+        code.encode("utf-8")
+    except UnicodeEncodeError as exc:  # a lone surrogate (e.g. "\ud800" sent as JSON) is not text
+        line = code.count("\n", 0, exc.start) + 1
+        raise syntax_error(line, "the file contains a character that is not valid Unicode text (a lone surrogate); "
+                                 "retype that line") from None
+    with open(SUBMISSION, "w", encoding="utf-8") as fh:
         fh.write(code)
     try:
         compiled = compile(code, SUBMISSION, "exec")

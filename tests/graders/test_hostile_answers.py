@@ -146,11 +146,13 @@ def test_int_subclass_constants_are_named_honestly(lstm_lesson: LessonGrading, p
     assert "EPOCHS must be a plain int" in report.summary and "private channel" not in report.summary
 
 
-def test_a_nul_byte_is_a_syntax_error_with_its_line(lstm_lesson: LessonGrading, pool: WorkerPool) -> None:
-    report = grade(lstm_lesson, MODEL.replace("EPOCHS = 1", "EPOCHS = 1\x00"), pool)
+@pytest.mark.parametrize(("bad", "words"), [("\x00", "NUL"), ("\ud800", "surrogate")])
+def test_bytes_that_are_not_source_text_are_a_syntax_error_with_its_line(lstm_lesson: LessonGrading, pool: WorkerPool,
+                                                                         bad: str, words: str) -> None:
+    report = grade(lstm_lesson, MODEL.replace("EPOCHS = 1", "EPOCHS = 1" + bad), pool)
     never_ours(report)
     assert report.failure is not None and report.failure.value == "syntax_error"
-    assert "line 4" in report.summary and "NUL" in report.summary
+    assert "line 4" in report.summary and words in report.summary
 
 
 def test_an_oversize_submission_is_refused_with_its_size(lstm_lesson: LessonGrading, pool: WorkerPool) -> None:

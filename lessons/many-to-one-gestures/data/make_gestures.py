@@ -6,6 +6,9 @@ the recording in order can tell them apart. Every recording has its own speed, s
 sensor offset and noise.
 
 Run from this folder: python make_gestures.py. Deterministic: the same seed gives the same file.
+
+make_heldout() draws more samples with a generator the caller seeds: the grader uses it to make the held-out
+part on the server from a secret seed, so it is never in this folder.
 """
 
 import numpy as np
@@ -38,11 +41,31 @@ def one_gesture(label: int, rng: np.random.Generator) -> np.ndarray:
     return xyz + offset + rng.normal(0.0, 0.15, (TIMESTEPS, 3))
 
 
-def make_gestures(seed: int = SEED, samples: int = SAMPLES) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(seed)
+def make_gestures(seed: int = SEED, samples: int = SAMPLES, *,
+                  rng: np.random.Generator | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """`samples` independent recordings and their gestures, drawn from `rng` (default: a new one seeded with `seed`)."""
+    if rng is None:
+        rng = np.random.default_rng(seed)
     y = rng.integers(0, 4, samples)
-    x = np.stack([one_gesture(int(label), rng) for label in y])
+    x = np.stack([one_gesture(int(label), rng) for label in y]) if samples else np.zeros((0, TIMESTEPS, 3))
     return x.round(3).astype("float32"), y.astype("int64")  # already in random order
+
+
+def make_heldout(public: dict[str, np.ndarray], rng: np.random.Generator, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """`size` new samples from the same distribution as public["x"], public["y"] (as loaded from gestures.npz).
+
+    Independent of the public samples (gestures drawn uniformly, as there); all randomness from `rng`.
+    x float32 (size, 30, 3), y with the public y's dtype (int64).
+    """
+    size = int(size)
+    if size < 0:
+        raise ValueError(f"size must be >= 0, got {size}")
+    public_x, public_y = np.asarray(public["x"]), np.asarray(public["y"])
+    x, y = make_gestures(samples=size, rng=rng)
+    if x.shape[1:] != public_x.shape[1:] or y.shape[1:] != public_y.shape[1:]:
+        raise ValueError(f"public samples are x {public_x.shape[1:]}, y {public_y.shape[1:]}; "
+                         f"this generator makes x {x.shape[1:]}, y {y.shape[1:]}")
+    return x, y.astype(public_y.dtype, copy=False)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Golden: a learning rate so large the loss explodes. expect: status=failed failure=diverged check=finite_loss message=learning rate"""
+"""Golden: a learning rate so large the loss explodes. expect: status=failed failure=diverged check=finite_predictions message=learning rate"""
 
 import keras
 

@@ -1,4 +1,4 @@
-"""Golden: a model that copies the next row's last input (its own target) across the batch. expect: status=failed check=beats_baseline"""
+"""Golden: a model that copies the next row's last input (its own target) across the batch. expect: status=not_gradable failure=batch_dependent message=same batch"""
 
 import keras
 
