@@ -3,9 +3,13 @@
 A model built only from built-in Keras ops can still compare every row of its batch with every other row, so a
 secret shuffle is not enough: consecutive windows of one series overlap (window i+1 holds window i's target).
 The plan puts rows whose time spans overlap into different groups (interval partitioning: the fewest groups
-possible), shuffles inside groups and the order of groups with a secret generator, and names a random sample of
-held-out rows to predict alone. The trusted parent then checks that each sampled row's batched answer equals its
-answer alone: a model whose output depends on other rows is not gradable, whatever it computed.
+possible), shuffles inside groups and the order of groups with a secret generator, and names held-out rows to
+predict alone, in a batch of one: all of them when there are at most ALONE_LIMIT (every lesson but text).
+
+The held-out score uses the answers predicted alone, so for those rows no other row can change the grade,
+however small the influence: argmax scoring turns a 1e-6 nudge into a whole point, and no tolerance is small
+enough for every output scale. The trusted parent also checks that each row's batched answer equals its answer
+alone: a model whose output depends on other rows is not gradable, and is told so in its own words.
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ from typing import Any
 import numpy as np
 
 MAX_GROUP_ROWS = 256  # a subset of a disjoint group is still disjoint: this only bounds memory per pass
-ALONE_SAMPLE = 16
+ALONE_LIMIT = 1000  # held-out parts up to this size are predicted row by row (~1-4 ms a row on one core)
+ALONE_SAMPLE = 256  # larger parts (text): a secret sample, compared with the batched answers
 RTOL, ATOL = 1e-3, 1e-4  # batch size changes float32 summation order a little; a copied answer changes it a lot
 
 
@@ -111,7 +116,8 @@ class BatchPlan:
         position = np.empty(len(order), dtype=np.int64)
         position[order] = np.arange(len(order))
         candidates = np.arange(start, stop)
-        picked = rng.choice(candidates, size=min(ALONE_SAMPLE, len(candidates)), replace=False)
+        count = len(candidates) if len(candidates) <= ALONE_LIMIT else ALONE_SAMPLE
+        picked = rng.choice(candidates, size=count, replace=False)
         return cls(names=names, sizes=sizes, order=order, groups=[len(c) for c in chunks],
                    alone=[int(position[i]) for i in picked], rows=every[order])
 
@@ -120,7 +126,10 @@ class BatchPlan:
                 "groups": self.groups, "alone": self.alone, **extra}
 
     def restore(self, batched: np.ndarray, alone: np.ndarray, output_shape: tuple[int, ...]) -> dict[str, np.ndarray]:
-        """Per-part predictions in their natural order, after checking shapes and batch invariance."""
+        """Per-part predictions in their natural order, after checking shapes and batch invariance.
+
+        Rows predicted alone take their alone answer: within the tolerance a batch may still nudge a decision.
+        """
         want = (len(self.order), *output_shape)
         if batched.shape != want or alone.shape != (len(self.alone), *output_shape):
             raise MalformedPredictions(f"got {batched.shape} outputs for {want}")
@@ -133,5 +142,6 @@ class BatchPlan:
                                   f"{alone[worst].reshape(-1)[:3].round(4).tolist()} alone")
         natural = np.empty_like(batched)
         natural[self.order] = batched
+        natural[self.order[self.alone]] = alone  # graded rows predicted alone: nothing else was in their pass
         bounds = np.cumsum([0, *self.sizes])
         return {name: natural[bounds[i]:bounds[i + 1]] for i, name in enumerate(self.names)}

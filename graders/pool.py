@@ -20,7 +20,15 @@ from graders.answers import TypedAnswer, parse_typed
 from graders.cgroups import sweep_stale_cgroups
 from graders.protocol import Event, JobKind, Outcome, ProtocolError
 from graders.report import Failure, SandboxInfo
-from graders.sandbox import HARNESS_DIR, Exit, SandboxConfig, SandboxProcess, SandboxUnavailable, preflight
+from graders.sandbox import (
+    EXEC_BAN_FILE,
+    HARNESS_DIR,
+    Exit,
+    SandboxConfig,
+    SandboxProcess,
+    SandboxUnavailable,
+    preflight,
+)
 from graders.spec import Limits
 
 log = logging.getLogger(__name__)
@@ -78,12 +86,14 @@ class WarmWorker:
     def __init__(self, config: SandboxConfig, runtime: Runtime, nice: int = 0) -> None:
         self.config = config
         self.workdir: Path | None = None
-        if config.mode == "bwrap":
+        sandboxed = config.mode == "bwrap"
+        if sandboxed:
             script, workdir = f"{HARNESS_DIR}/worker.py", "/tmp"
         else:
             self.workdir = Path(tempfile.mkdtemp(prefix="rnnlab-job-"))
             script, workdir = str(runtime.dir / "worker.py"), str(self.workdir)
-        argv = [config.python, "-I", "-B", script, "--threads", str(config.cpus), "--workdir", workdir]
+        argv = [config.python, "-I", "-B", script, "--threads", str(config.cpus), "--workdir", workdir,
+                *(["--forbid-exec", f"{HARNESS_DIR}/{EXEC_BAN_FILE}"] if sandboxed else [])]
         self.process = SandboxProcess(config, runtime.dir, argv, nice=nice)
         self.messages: queue.Queue[protocol.Message | Event | None] = queue.Queue()
         self.ready = threading.Event()

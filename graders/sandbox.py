@@ -19,7 +19,7 @@ from typing import Any, Literal, TypeVar
 
 from graders.cgroups import CGROUP_ROOT, CgroupUnavailable, JobCgroup, create_job_cgroup
 from graders.report import SandboxInfo
-from graders.seccomp import SeccompUnavailable, seccomp_fd
+from graders.seccomp import EXEC_BAN_FILE, SeccompUnavailable, exec_ban_program, program_fd, seccomp_fd
 from graders.spec import Limits
 
 log = logging.getLogger(__name__)
@@ -128,6 +128,7 @@ def preflight(config: SandboxConfig) -> None:
     try:
         seccomp_fd_ = seccomp_fd()
         os.close(seccomp_fd_)
+        exec_ban_program()
     except SeccompUnavailable as exc:
         raise SandboxUnavailable(str(exc)) from exc
     if os.geteuid() == 0:
@@ -173,7 +174,22 @@ def _system_binds() -> list[str]:
     return binds
 
 
-def _bwrap_argv(config: SandboxConfig, harness: Path, seccomp: int, limits: Limits, argv: list[str]) -> list[str]:
+def _harness_fds(harness: Path) -> dict[str, int]:
+    """One inheritable descriptor per harness file: bwrap copies them in, so no host path shows inside."""
+    fds: dict[str, int] = {}
+    try:
+        for path in sorted(harness.iterdir()):
+            if path.is_file():
+                fds[path.name] = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
+        for fd in fds.values():
+            os.close(fd)
+        raise
+    return fds
+
+
+def _bwrap_argv(config: SandboxConfig, harness: dict[str, int], seccomp: int, limits: Limits,
+                argv: list[str]) -> list[str]:
     prefix = _python_prefix(config.python)
     binds = _system_binds()
     if not prefix.is_relative_to("/usr"):
@@ -184,10 +200,13 @@ def _bwrap_argv(config: SandboxConfig, harness: Path, seccomp: int, limits: Limi
         "OMP_NUM_THREADS": str(config.cpus), "MPLCONFIGDIR": "/tmp",
     }
     setenv = [a for k, v in env.items() for a in ("--setenv", k, v)]
+    files = [a for name, fd in harness.items() for a in ("--ro-bind-data", str(fd), f"{HARNESS_DIR}/{name}")]
     return [
-        "bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
+        # --as-pid-1: the worker itself is pid 1, so there is no bwrap reaper whose memory (/proc/1/mem) or
+        # command line (host paths) learner code could reach; the namespace dies with the worker.
+        "bwrap", "--unshare-all", "--as-pid-1", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
         "--hostname", "sandbox", *binds,
-        "--ro-bind", str(harness), HARNESS_DIR,
+        "--dir", HARNESS_DIR, *files,
         "--proc", "/proc", "--dev", "/dev",
         "--size", str(limits.disk_mb * MiB), "--tmpfs", "/tmp",
         # bwrap's /dev is a tmpfs with no size: read-only, or it would bypass the /tmp quota.
@@ -246,9 +265,11 @@ class SandboxProcess:
 
         pass_fds: tuple[int, ...] = ()
         if config.mode == "bwrap":
+            harness_fds = _harness_fds(harness)
+            harness_fds[EXEC_BAN_FILE] = program_fd(exec_ban_program())
             fd = seccomp_fd()
-            pass_fds = (fd,)
-            full = _bwrap_argv(config, harness, fd, limits, argv)
+            pass_fds = (fd, *harness_fds.values())
+            full = _bwrap_argv(config, harness_fds, fd, limits, argv)
             env = {"PATH": "/usr/bin:/bin"}  # bwrap's own environ is readable inside at /proc/1/environ
         else:
             full = argv

@@ -517,10 +517,39 @@ def apply_job_limits(job: dict[str, Any]) -> None:
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
 
 
+def forbid_exec(program_path: str) -> None:
+    """From here on no program can be started: stack the exec-ban filter the trusted side compiled.
+
+    What a noexec /tmp is for (nothing the learner writes can run as a program), and more: see
+    graders/seccomp.py exec_ban_program. TF and Keras are already imported and never exec. A filter can only be
+    added, never removed; bwrap already set no_new_privs, set again so this works on its own.
+    """
+    import ctypes
+
+    with open(program_path, "rb") as fh:
+        program = fh.read()
+    if not program or len(program) % 8:
+        raise RuntimeError(f"{program_path} is not a BPF program ({len(program)} bytes)")
+
+    class SockFprog(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+    code = ctypes.create_string_buffer(program, len(program))
+    fprog = SockFprog(len(program) // 8, ctypes.cast(code, ctypes.c_void_p))
+    libc = ctypes.CDLL(None, use_errno=True)
+    pr_set_no_new_privs, pr_set_seccomp, seccomp_mode_filter = 38, 22, 2
+    if libc.prctl(pr_set_no_new_privs, ctypes.c_ulong(1), ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0)):
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_NO_NEW_PRIVS) failed")
+    if libc.prctl(pr_set_seccomp, ctypes.c_ulong(seccomp_mode_filter), ctypes.byref(fprog), ctypes.c_ulong(0),
+                  ctypes.c_ulong(0)):
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_SECCOMP) failed")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--workdir", default="/tmp")
+    parser.add_argument("--forbid-exec", metavar="BPF", help="stack this seccomp program once warm (no execve)")
     args = parser.parse_args()
     global SUBMISSION, MODEL_PATH
     os.chdir(args.workdir)
@@ -541,6 +570,8 @@ def main() -> int:
     import keras
 
     warm_up(keras, np)
+    if args.forbid_exec:
+        forbid_exec(args.forbid_exec)
     proto.send(event="ready", import_s=round(time.monotonic() - started, 3), keras=keras.__version__)
     message = protocol.read_message(sys.stdin.buffer, protocol.TRUSTED_INPUT)  # the supervisor's job: trusted
     if message is None:

@@ -14,7 +14,7 @@ from app.config import REPO_ROOT
 RSS_LIMIT_MB = 160  # measured ~95 MB; TensorFlow alone would add ~570 MB
 
 SCRIPT = r"""
-import json, resource, sys, time
+import json, sys, time
 from fastapi.testclient import TestClient
 from app.config import Settings
 from app.main import create_app
@@ -32,8 +32,10 @@ with TestClient(create_app(settings)) as client:
             break
         time.sleep(0.2)
 heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("tensorflow", "keras", "torch", "jax"))
-rss_kb = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmRSS:"))
-peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+status_lines = open("/proc/self/status").read().splitlines()
+rss_kb = next(int(line.split()[1]) for line in status_lines if line.startswith("VmRSS:"))
+# VmHWM, not ru_maxrss: exec records the *parent's* high-water mark into ru_maxrss (a big pytest would count).
+peak_kb = next(int(line.split()[1]) for line in status_lines if line.startswith("VmHWM:"))
 print(json.dumps({"status": status, "heavy": heavy, "rss_mb": rss_kb / 1024, "peak_mb": peak_kb / 1024}))
 """
 

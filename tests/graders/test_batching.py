@@ -5,7 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from graders.batching import BatchDependence, BatchPlan, EvalRows, MalformedPredictions, disjoint_groups, rows_overlap
+from graders.batching import (
+    ALONE_LIMIT,
+    ALONE_SAMPLE,
+    BatchDependence,
+    BatchPlan,
+    EvalRows,
+    MalformedPredictions,
+    disjoint_groups,
+    rows_overlap,
+)
 from graders.windowing import make_windows
 
 
@@ -65,10 +74,24 @@ def test_wrong_row_counts_are_malformed(shape: tuple[int, ...]) -> None:
         plan.restore(np.zeros(shape), np.zeros((len(plan.alone), 1)), (1,))
 
 
-def test_alone_sample_comes_from_the_heldout_part() -> None:
-    plan, _ = plan_for_series(24, 1)
-    sent_heldout = plan.order[plan.alone] >= plan.sizes[0]
-    assert sent_heldout.all() and len(plan.alone) == 16
+def test_every_heldout_row_is_predicted_alone_and_graded_from_that() -> None:
+    plan, x = plan_for_series(24, 1)
+    alone_rows = np.sort(plan.order[plan.alone])
+    assert np.array_equal(alone_rows, np.arange(plan.sizes[0], len(x)))  # all held-out rows, no validation row
+    batched = x[plan.order][:, -1, :1].astype("float64")
+    # A nudge inside the tolerance (what flips an argmax) never reaches the graded answer: alone is used.
+    alone = batched[plan.alone] + 5e-5
+    restored = plan.restore(batched, alone, (1,))
+    assert np.allclose(restored["heldout"], x[plan.sizes[0]:, -1, :1].astype("float64") + 5e-5, rtol=0, atol=1e-9)
+    assert np.array_equal(restored["validation"], x[:plan.sizes[0], -1, :1])
+
+
+def test_a_large_heldout_part_is_sampled_secretly() -> None:
+    n = ALONE_LIMIT * 3
+    rows = EvalRows(parts={"validation": np.zeros((10, 2)), "heldout": np.arange(n * 2.0).reshape(n, 2)})
+    first, second = BatchPlan.build(rows), BatchPlan.build(rows)
+    assert len(first.alone) == ALONE_SAMPLE and (first.order[first.alone] >= 10).all()
+    assert set(first.order[first.alone]) != set(second.order[second.alone])
 
 
 def test_disjoint_groups_is_interval_partitioning() -> None:

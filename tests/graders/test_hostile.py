@@ -113,10 +113,10 @@ def test_output_flood_is_cut(lstm_lesson: LessonGrading, pool: WorkerPool) -> No
 
 
 def test_setsid_child_does_not_outlive_grading(lstm_lesson: LessonGrading, pool: WorkerPool) -> None:
-    marker = f"{random.randint(100000, 999999)}.{random.randint(1000, 9999)}"
+    marker = f"rn{random.randint(10**9, 10**10 - 1)}"  # the grandchild's comm: at most 15 characters
     report = grade(lstm_lesson, build("setsid-child.py", MARKER=marker), pool)
     assert "ATTACK setsid: child started" in report.log, report.log[-2000:]
-    survivors = subprocess.run(["pgrep", "-f", f"sleep {marker}"], capture_output=True, text=True)
+    survivors = subprocess.run(["pgrep", "-x", re.escape(marker)], capture_output=True, text=True)
     assert survivors.stdout.strip() == "", f"still running: {survivors.stdout}"
 
 
@@ -161,3 +161,28 @@ def test_protocol_flood_is_stopped_early(lstm_lesson: LessonGrading, pool: Worke
     assert report.failure is not None and report.failure.value == "output_limit"
     assert "private channel" in report.summary
     assert report.timings["train"] < 30  # killed at the cap, not at the wall clock
+
+
+def test_no_process_can_reach_into_another(lstm_lesson: LessonGrading, pool: WorkerPool) -> None:
+    """Cross-process syscalls are refused by the filter itself (EPERM, not an argument error), and the worker is
+    pid 1: there is no bwrap reaper whose memory /proc/1/mem would let learner code write."""
+    report = grade(lstm_lesson, build("cross-process.py"), pool)
+    log = report.log
+    for attack in ("pidfd_getfd", "kcmp", "process_vm_readv", "process_vm_writev", "process_madvise", "ptrace"):
+        assert f"ATTACK {attack}: blocked (EPERM)" in log, f"{attack}\n{log[-3000:]}"
+    assert "ATTACK pid1: alone" in log, log[-3000:]
+    assert "SUCCEEDED" not in log, log[-3000:]
+
+
+def test_nothing_can_be_executed(lstm_lesson: LessonGrading, pool: WorkerPool) -> None:
+    """What a noexec /tmp is for, and more: no program runs, dropped or installed (EACCES, like noexec)."""
+    report = grade(lstm_lesson, build("exec-dropped.py"), pool)
+    for attack in ("script", "elf", "system"):
+        assert f"ATTACK {attack}: blocked (EACCES)" in report.log, f"{attack}\n{report.log[-3000:]}"
+    assert_all_blocked("exec-dropped.py", report.log)
+    assert report.status.value in ("passed", "failed"), report.summary  # grading went on after the attack
+
+
+def test_no_host_path_shows_inside(lstm_lesson: LessonGrading, pool: WorkerPool, tmp_path: Path) -> None:
+    report = grade(lstm_lesson, build("host-paths.py", REPO=REPO, DATA_DIR=tmp_path), pool)
+    assert_all_blocked("host-paths.py", report.log)
