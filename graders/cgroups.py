@@ -42,6 +42,7 @@ class JobCgroup:
     memory_dir: Path
     pids_dir: Path | None
     has_pids: bool = True
+    cpu_usage_file: Path | None = None
     _removed: bool = field(default=False, repr=False)
 
     @property
@@ -64,6 +65,17 @@ class JobCgroup:
             return int((self.memory_dir / name).read_text().strip())
         except (OSError, ValueError):
             return 0
+
+    def cpu_seconds(self) -> float | None:
+        """CPU time every process of the job has used so far (all threads), or None where nothing counts it."""
+        if self.cpu_usage_file is None:
+            return None
+        try:
+            if self.version == 2:
+                return _read_counter(self.cpu_usage_file, "usage_usec") / 1e6
+            return int(self.cpu_usage_file.read_text().strip()) / 1e9
+        except (OSError, ValueError):
+            return None
 
     def pids(self) -> list[int]:
         try:
@@ -109,7 +121,8 @@ class JobCgroup:
 def sweep_stale_cgroups(root: Path = CGROUP_ROOT) -> int:
     """Remove empty job groups whose creating process is gone (a crash or a kill -9 of an earlier server)."""
     removed = 0
-    for parent in (root / GROUP_NAME, root / "memory" / GROUP_NAME, root / "pids" / GROUP_NAME, root / "cpu" / GROUP_NAME):
+    for parent in (root / GROUP_NAME, root / "memory" / GROUP_NAME, root / "pids" / GROUP_NAME, root / "cpu" / GROUP_NAME,
+                   root / "cpuacct" / GROUP_NAME):
         if not parent.is_dir():
             continue
         for job in parent.glob("job-*"):
@@ -160,7 +173,7 @@ def _create_v2(root: Path, job: str, memory_bytes: int, pids_max: int, cpus: flo
             _write(where / "cgroup.subtree_control", " ".join(f"+{c}" for c in missing))
     d = parent / job
     d.mkdir()
-    cg = JobCgroup(version=2, dirs=[d], memory_dir=d, pids_dir=d, has_pids="pids" in wanted)
+    cg = JobCgroup(version=2, dirs=[d], memory_dir=d, pids_dir=d, has_pids="pids" in wanted, cpu_usage_file=d / "cpu.stat")
     try:
         _write(d / "memory.max", str(memory_bytes))
         if (d / "memory.swap.max").exists():
@@ -180,6 +193,8 @@ def _create_v1(root: Path, job: str, memory_bytes: int, pids_max: int, cpus: flo
     mem = root / "memory" / GROUP_NAME / job
     pids_dir = root / "pids" / GROUP_NAME / job
     cpu_dir = root / "cpu" / GROUP_NAME / job
+    acct_dir = root / "cpuacct" / GROUP_NAME / job
+    usage: Path | None = None
     try:
         mem.mkdir(parents=True)
         dirs.append(mem)
@@ -196,7 +211,14 @@ def _create_v1(root: Path, job: str, memory_bytes: int, pids_max: int, cpus: flo
             dirs.append(cpu_dir)
             _write(cpu_dir / "cpu.cfs_period_us", "100000")
             _write(cpu_dir / "cpu.cfs_quota_us", str(int(cpus * 100_000)))
+            if (cpu_dir / "cpuacct.usage").exists():  # cpu and cpuacct mounted together (most distributions)
+                usage = cpu_dir / "cpuacct.usage"
+        if usage is None and (root / "cpuacct" / "cpuacct.usage").exists():  # separate hierarchies (this host)
+            acct_dir.mkdir(parents=True)
+            dirs.append(acct_dir)
+            usage = acct_dir / "cpuacct.usage"
     except OSError:
         JobCgroup(version=1, dirs=dirs, memory_dir=mem, pids_dir=None).remove()
         raise
-    return JobCgroup(version=1, dirs=dirs, memory_dir=mem, pids_dir=pids_dir if has_pids else None, has_pids=has_pids)
+    return JobCgroup(version=1, dirs=dirs, memory_dir=mem, pids_dir=pids_dir if has_pids else None, has_pids=has_pids,
+                     cpu_usage_file=usage)

@@ -38,12 +38,19 @@ spec = importlib.util.spec_from_file_location("lesson_heldout_generator", path)
 module = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(module)
 given = np.load(io.BytesIO(sys.stdin.buffer.read()), allow_pickle=False)
-public = given["series"] if "series" in given.files else {"x": given["x"], "y": given["y"]}
+if "series" in given.files:
+    public = given["series"]
+elif "text" in given.files:
+    public = str(given["text"])
+else:
+    public = {"x": given["x"], "y": given["y"]}
 rng = np.random.default_rng(int(given["seed"]))
 made = module.make_heldout(public, rng, int(given["size"]))
 out = io.BytesIO()
 if isinstance(made, tuple):
     np.savez(out, x=np.asarray(made[0]), y=np.asarray(made[1]))
+elif isinstance(made, str):
+    np.savez(out, text=np.asarray(made))
 else:
     np.savez(out, series=np.asarray(made, dtype="float64"))
 sys.stdout.buffer.write(out.getvalue())

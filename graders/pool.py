@@ -170,6 +170,7 @@ class WarmWorker:
         """Hand the job over, stream its events, enforce the wall clock, and classify how it ended."""
         started = time.monotonic()
         self.process.tighten(limits)
+        cpu_at_start = self.process.cpu_seconds()
         kind = JobKind(job["kind"])
         tree, blobs = wire.pack({**job, "kind": kind.value, "cpu_seconds": limits.cpu_seconds})
         stdin = self.process.proc.stdin
@@ -210,8 +211,11 @@ class WarmWorker:
                 self.on_release()
         outcome = PhaseOutcome(answer=None, failure=None, message="", log=self.log_text(),
                                seconds=time.monotonic() - started, sandbox=self.process.info, exit=exit_info)
+        cpu_used = None
+        if cpu_at_start is not None and exit_info.cpu_seconds is not None:
+            cpu_used = exit_info.cpu_seconds - cpu_at_start
         failure, explanation = classify(result is not None, exit_info, timed_out, self.output_exceeded,
-                                        self.protocol_abuse, limits)
+                                        self.protocol_abuse, limits, cpu_used)
         if failure is not None:
             outcome.failure, outcome.message = failure, explanation
         else:
@@ -258,8 +262,12 @@ def judge_answer(kind: JobKind, message: protocol.Message, outcome: PhaseOutcome
 
 
 def classify(answered: bool, exit_info: Exit, timed_out: bool, flooded: bool, abused: bool,
-             limits: Limits) -> tuple[Failure | None, str]:
-    """Turn how a phase ended into one failure kind with a message that teaches."""
+             limits: Limits, cpu_used: float | None = None) -> tuple[Failure | None, str]:
+    """Turn how a phase ended into one failure kind with a message that teaches.
+
+    cpu_used is the phase's CPU time as the job's cgroup counted it (trusted). RLIMIT_CPU ends a phase with
+    SIGXCPU at the soft limit, or with SIGKILL at the hard limit when the code was stuck where no handler runs.
+    """
     if flooded:
         return Failure.output_limit, (f"Your code printed more than {16 * limits.output_kb} KB, so it was stopped. "
                                       "Print less: a summary per epoch is plenty.")
@@ -276,7 +284,8 @@ def classify(answered: bool, exit_info: Exit, timed_out: bool, flooded: bool, ab
     if exit_info.oom_killed or (exit_info.signal == signal.SIGKILL and near_limit):
         return Failure.out_of_memory, (f"Out of memory: your code used more than {limits.memory_mb} MB and was killed. "
                                        "Use fewer units, a smaller batch size, or avoid building huge arrays.")
-    if exit_info.signal == signal.SIGXCPU:
+    out_of_cpu = cpu_used is not None and cpu_used >= limits.cpu_seconds
+    if exit_info.signal == signal.SIGXCPU or (exit_info.signal == signal.SIGKILL and out_of_cpu):
         return Failure.cpu_time, (f"Stopped after using {limits.cpu_seconds:.0f} s of CPU time. Look for an endless "
                                   "loop, or train a smaller model for fewer epochs.")
     if exit_info.signal is not None:

@@ -90,6 +90,7 @@ class Exit:
     signal: int | None = None
     oom_killed: bool = False
     memory_peak: int = 0
+    cpu_seconds: float | None = None  # the job cgroup's CPU counter when the process ended (None: not counted)
 
 
 def _python_prefix(python: str) -> Path:
@@ -289,6 +290,9 @@ class SandboxProcess:
             for fd in pass_fds:
                 os.close(fd)
 
+    def cpu_seconds(self) -> float | None:
+        return self.cgroup.cpu_seconds() if self.cgroup else None
+
     def tighten(self, limits: Limits) -> None:
         """Lower the cgroup limits to one job's limits (warm workers start with the ceiling), full priority again."""
         if not self.cgroup:
@@ -337,6 +341,7 @@ class SandboxProcess:
             code = self.proc.wait(timeout=timeout)
         oom = bool(self.cgroup and self.cgroup.oom_kills() > 0)
         peak = self.cgroup.memory_peak() if self.cgroup else 0
+        cpu = self.cgroup.cpu_seconds() if self.cgroup else None
         if self.cgroup:
             self.cgroup.remove()
         sig: int | None = None
@@ -344,4 +349,4 @@ class SandboxProcess:
             sig = -code
         elif self.config.mode == "bwrap" and code > 128:
             sig = code - 128  # bwrap reports a child killed by signal N as exit 128+N
-        return Exit(returncode=code, signal=sig, oom_killed=oom, memory_peak=peak)
+        return Exit(returncode=code, signal=sig, oom_killed=oom, memory_peak=peak, cpu_seconds=cpu)

@@ -15,6 +15,7 @@ import math
 import os
 import re
 import resource
+import signal
 import sys
 import time
 import traceback
@@ -507,8 +508,19 @@ def warm_up(keras: Any, np: Any) -> None:
 
 
 
+def _out_of_cpu(signum: int, frame: object) -> None:
+    os._exit(128 + signal.SIGXCPU)
+
+
 def apply_job_limits(job: dict[str, Any]) -> None:
-    """Tighten our own rlimits to this job's limits before any learner code runs (the ceiling was set at spawn)."""
+    """Tighten our own rlimits to this job's limits before any learner code runs (the ceiling was set at spawn).
+
+    The worker is pid 1 of its namespace, and the kernel drops default-action signals sent to a namespace's init,
+    so SIGXCPU at the soft limit would be ignored and the hard limit's SIGKILL would read as "killed". A handler
+    turns it into the exit status bwrap reports for SIGXCPU. Code stuck in C past the soft limit still dies by
+    SIGKILL at the hard limit; the trusted side classifies that from the phase's CPU time.
+    """
+    signal.signal(signal.SIGXCPU, _out_of_cpu)
     used = resource.getrusage(resource.RUSAGE_SELF)
     spent = int(used.ru_utime + used.ru_stime) + 1
     cpu = spent + int(job["cpu_seconds"])

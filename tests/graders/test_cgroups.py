@@ -71,3 +71,44 @@ def test_oom_counter_is_read_from_either_version(tmp_path: Path) -> None:
     cg = create_job_cgroup(1 << 30, 64, 1.0, root)
     (cg.memory_dir / "memory.oom_control").write_text("oom_kill_disable 0\nunder_oom 0\noom_kill 2\n")
     assert cg.oom_kills() == 2
+
+
+def test_cpu_counter_on_both_hierarchies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The trusted side tells "out of CPU" from "killed" by the job's own CPU counter, not by the learner's word."""
+    root = fake_v1(tmp_path / "v1")
+    (root / "cpuacct").mkdir()
+    (root / "cpuacct" / "cpuacct.usage").write_text("0")
+    cg = create_job_cgroup(1 << 30, 100, 1.0, root)
+    assert cg.cpu_usage_file is not None and cg.cpu_usage_file.parent in cg.dirs  # the child joins it
+    cg.cpu_usage_file.write_text("2500000000\n")
+    assert cg.cpu_seconds() == pytest.approx(2.5)
+
+    root2 = fake_v2(tmp_path / "v2")
+    real_mkdir = Path.mkdir
+
+    def mkdir(self: Path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        real_mkdir(self, *args, **kwargs)
+        (self / "cgroup.subtree_control").write_text("")
+
+    monkeypatch.setattr(Path, "mkdir", mkdir)
+    cg2 = create_job_cgroup(1 << 30, 64, 1.0, root2)
+    (cg2.memory_dir / "cpu.stat").write_text("usage_usec 1500000\nuser_usec 1000000\n")
+    assert cg2.cpu_seconds() == pytest.approx(1.5)
+
+
+def test_a_kill_at_the_hard_cpu_limit_reads_as_out_of_cpu() -> None:
+    """Code stuck in C past the soft limit dies by SIGKILL at the hard one: still "CPU time", not "killed"."""
+    import signal
+
+    from graders.pool import classify
+    from graders.report import Failure
+    from graders.sandbox import Exit
+    from graders.spec import Limits
+
+    limits = Limits(cpu_seconds=10)
+    killed = Exit(returncode=137, signal=signal.SIGKILL)
+    assert classify(False, killed, False, False, False, limits, cpu_used=15.2)[0] == Failure.cpu_time
+    assert classify(False, killed, False, False, False, limits, cpu_used=3.0)[0] == Failure.killed
+    assert classify(False, killed, False, False, False, limits, cpu_used=None)[0] == Failure.killed
+    xcpu = Exit(returncode=152, signal=signal.SIGXCPU)
+    assert classify(False, xcpu, False, False, False, limits)[0] == Failure.cpu_time
