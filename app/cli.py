@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import sys
 import threading
 import time
@@ -17,6 +18,7 @@ from app.scaffold import scaffold_lesson, task_names
 from app.submission_files import Refused, Submission, collect_submissions, read_submission, refused_report
 from graders import GradeReport, HeldoutMode, SandboxUnavailable, Status, WorkerPool, grade
 from graders.formats import exit_code, to_csv, to_json, to_junit
+from graders.tasks.bars import percent, strongest_margin
 from graders.textsafe import display_text
 
 USAGE_ERROR = 2
@@ -131,6 +133,19 @@ def _lesson_or_fail(catalog: Catalog, slug: str) -> Lesson:
     return lesson
 
 
+def reference_margin(report: GradeReport) -> str:
+    """'0.312 vs 0.41 (linear): 24 % lower': how far the reference solution is ahead of the strongest baseline."""
+    found = strongest_margin(report)
+    if found is None:
+        return "-"
+    best, margin = found
+    mine = report.metrics.get(f"heldout_{report.metric}", math.nan)
+    if report.metric == "accuracy":
+        return f"{mine:.1%} vs {best.value:.1%} ({best.id}): {margin * 100:+.1f} points"
+    direction = "lower" if margin >= 0 else "HIGHER"
+    return f"{mine:.4g} vs {best.value:.4g} {report.metric} ({best.id}): {percent(margin)} {direction}"
+
+
 def cmd_lessons_check(settings: Settings, args: argparse.Namespace) -> int:
     """Validate every lesson, then prove its grader: the solution must pass and the starter must not."""
     try:
@@ -161,10 +176,10 @@ def cmd_lessons_check(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         pool.close()
     width = max(len(r[0]) for r in rows) if rows else 10
-    print(f"{'lesson'.ljust(width)}  solution          starter            held-out  ok")
+    print(f"{'lesson'.ljust(width)}  solution          starter            held-out  ok   reference vs strongest baseline")
     for slug, sol, sta, ok in rows:
         print(f"{slug.ljust(width)}  {sol.status.value:<8} {sol.score:4.2f}    {sta.status.value:<12} "
-              f"{sta.score:4.2f}  {sol.heldout or '-':<8}  {'yes' if ok else 'NO'}")
+              f"{sta.score:4.2f}  {sol.heldout or '-':<8}  {'yes' if ok else 'NO ':<3}  {reference_margin(sol)}")
     public = [slug for slug, sol, _, _ in rows if sol.heldout == HeldoutMode.public]
     if public:  # allowed for practice, but a learner could derive these answers from the repository
         print(f"warning: held-out data is PUBLIC (derivable from the repository) for {', '.join(public)}: supply "

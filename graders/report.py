@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-REPORT_VERSION = 2  # 2: held-out mode; finite_predictions replaces finite_loss; batch_invariant
+REPORT_VERSION = 3  # 2: held-out mode; finite_predictions replaces finite_loss; batch_invariant. 3: baselines
 LOG_LIMIT_CHARS = 20_000
 
 
@@ -53,6 +53,18 @@ class Check(BaseModel):
     skipped: bool = False
 
 
+class Baseline(BaseModel):
+    """A simple model fit on the training part only, scored on the same held-out rows as the learner's model."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str  # e.g. "linear", "seasonal_168", "ngram", "order_blind"
+    title: str  # what it does, in a few words
+    meaning: str  # one sentence: what beating it means
+    value: float | None = None  # the held-out metric; None when it cannot be computed for these rows
+    bar: bool = False  # the one the pass mark is set against
+
+
 class SandboxInfo(BaseModel):
     """Which isolation the submission actually ran under (the report says, never assume)."""
 
@@ -90,6 +102,8 @@ class GradeReport(BaseModel):
     failure: Failure | None = None
     checks: list[Check] = Field(default_factory=list)
     metrics: dict[str, float] = Field(default_factory=dict)
+    metric: str = ""  # the held-out metric the baselines are given in: "rmse", "mae", "accuracy", "bits_per_char"
+    baselines: list[Baseline] = Field(default_factory=list)
     history: list[Epoch] = Field(default_factory=list)
     training: dict[str, Any] = Field(default_factory=dict)
     plots: dict[str, Any] = Field(default_factory=dict)

@@ -6,7 +6,7 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator, model_validator
 
 
 class SpecError(Exception):
@@ -78,10 +78,13 @@ class TextData(Split):
     heldout_fraction: float = Field(0.1, gt=0, lt=0.5)
     validation_fraction: float = Field(0.1, gt=0, lt=0.5)
     stride: int = Field(3, ge=1, le=64, description="Step between training windows (keeps training small).")
+    heldout_generator: str | None = Field(
+        None, description="Script defining make_heldout(public_text, rng, size) -> str: `size` more characters "
+                          "from the same process, drawn from a secret seed (the text file is then train + validation).")
 
     @property
     def files(self) -> list[str]:
-        return [self.text]
+        return [f for f in (self.text, self.heldout_generator) if f]
 
 
 class ModelContract(BaseModel):
@@ -116,21 +119,45 @@ class _BarScoring(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     baseline_points: float = Field(10.0, gt=0, description="Points of the beats-baseline check (partial credit).")
-    advice: str | None = Field(None, description="What to try when the bar is missed (replaces the default).")
+    # Required: a generic tip ("try 32-64 units") taught the wrong thing in lessons with a parameter budget.
+    advice: str = Field(..., min_length=20, description="What to try when the bar is missed, in terms of this "
+                                                        "lesson's idea (shown after 'To improve:').")
+
+
+SERIES_BARS = ("last_value", "mean", "linear")
+ARRAY_BARS = ("last_value", "mean", "linear_flat", "order_blind")
 
 
 class Scoring(_BarScoring):
     metric: Literal["rmse", "mae"] = "rmse"
-    margin: float = Field(0.2, gt=0, lt=1, description="Full marks when error <= (1 - margin) x baseline error.")
-    baseline: Literal["last_value", "mean"] = Field("last_value", description="The naive forecast to beat.")
+    margin: float = Field(0.2, gt=0, lt=1, description="Full marks when error <= (1 - margin) x the bar's error.")
+    bar: str = Field("strongest", description="The baseline the pass mark is set against: 'strongest' (the best of "
+                     "all, the default), or one of last_value, mean, linear, seasonal_<period> (series) / "
+                     "last_value, mean, linear_flat, order_blind (arrays).")
+    seasons: list[int] = Field(default_factory=list, description="Periods of the series' cycles, in steps: each "
+                               "adds a seasonal-naive baseline ('the same hour one day earlier').")
+
+    @field_validator("seasons")
+    @classmethod
+    def _positive(cls, seasons: list[int]) -> list[int]:
+        if any(p < 1 for p in seasons) or len(set(seasons)) != len(seasons):
+            raise ValueError("seasons must be distinct whole numbers of steps >= 1")
+        return seasons
+
+    def bar_ids(self, series: bool) -> tuple[str, ...]:
+        return (*SERIES_BARS, *(f"seasonal_{p}" for p in self.seasons)) if series else ARRAY_BARS
 
 
 class ClassificationScoring(_BarScoring):
     min_accuracy: float = Field(0.8, gt=0, le=1, description="Full marks at or above this held-out accuracy.")
+    bar: Literal["strongest", "majority", "order_blind"] = Field(
+        "strongest", description="Partial credit starts above this baseline's accuracy (strongest: the better one).")
 
 
 class NextTokenScoring(_BarScoring):
-    margin: float = Field(0.15, gt=0, lt=1, description="Full marks when bits/char <= (1 - margin) x unigram's.")
+    margin: float = Field(0.15, gt=0, lt=1, description="Full marks when bits/char <= (1 - margin) x the bar's.")
+    bar: Literal["strongest", "unigram", "ngram"] = Field(
+        "strongest", description="The baseline the pass mark is set against (strongest: the better one).")
     sample_length: int = Field(200, ge=0, le=2000)
     temperature: float = Field(0.8, gt=0, le=5)
     seed_text: str = Field("", description="Text the generated sample starts from (padded/cut to WINDOW).")
@@ -150,19 +177,30 @@ class SequencePredictionSpec(_ModelTaskSpec):
 
     task: Literal["sequence_prediction"]
     data: SequenceData
-    scoring: Scoring = Field(default_factory=Scoring)
+    scoring: Scoring
+
+    @model_validator(mode="after")
+    def _known_bar(self) -> SequencePredictionSpec:
+        series = self.data.series is not None
+        allowed = ("strongest", *self.scoring.bar_ids(series))
+        if self.scoring.bar not in allowed:
+            raise ValueError(f"scoring.bar = {self.scoring.bar!r} is not a baseline of this lesson; choose one of "
+                             f"{', '.join(allowed)}" + ("" if series else " (seasons apply to series only)"))
+        if self.scoring.seasons and not series:
+            raise ValueError("scoring.seasons only applies to a series (data.series), not to arrays")
+        return self
 
 
 class SequenceClassificationSpec(_ModelTaskSpec):
     task: Literal["sequence_classification"]
     data: ArrayData
-    scoring: ClassificationScoring = Field(default_factory=ClassificationScoring)
+    scoring: ClassificationScoring
 
 
 class NextTokenSpec(_ModelTaskSpec):
     task: Literal["next_token"]
     data: TextData
-    scoring: NextTokenScoring = Field(default_factory=NextTokenScoring)
+    scoring: NextTokenScoring
 
 
 class Cases(BaseModel):

@@ -101,12 +101,16 @@ def output_checks(architecture: Architecture, want: list[Any], what: str) -> lis
     last_returns_sequences = bool(recurrent) and bool(recurrent[-1].return_sequences)
     title = "Recurrent layers pass sequences correctly"
     if output == want:
-        return [
-            Check(id="return_sequences", title=title, passed=True, points=1,
-                  message="Stacked layers return sequences; the last one returns its final state."),
-            Check(id="output_shape", title=f"Output shape is {tuple(want)}", passed=True, points=1,
-                  message=f"Output {output}: {what}."),
-        ]
+        if not recurrent:  # nothing to wire: say so rather than pass a check that could not fail
+            wiring = Check(id="return_sequences", title=title, passed=False, points=0,
+                           message="Your model has no recurrent layer, so nothing carries a memory from one time "
+                                   "step to the next. Add an LSTM, GRU or SimpleRNN layer after the input.")
+        else:
+            wiring = Check(id="return_sequences", title=title, passed=True, points=1,
+                           message=("Stacked recurrent layers return sequences; the last one returns its final state."
+                                    if len(recurrent) > 1 else "The recurrent layer returns its final state."))
+        return [wiring, Check(id="output_shape", title=f"Output shape is {tuple(want)}", passed=True, points=1,
+                              message=f"Output {output}: {what}.")]
     sequence = Check(id="return_sequences", title=title, passed=not last_returns_sequences,
                      points=0 if last_returns_sequences else 1,
                      message=("Your last recurrent layer has return_sequences=True, so the model outputs one value per "

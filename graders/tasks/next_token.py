@@ -7,12 +7,13 @@ from typing import Any
 
 import numpy as np
 
+from graders import baselines
 from graders.answers import TrainAnswer, TypedAnswer
 from graders.batching import EvalRows
 from graders.heldout import HeldoutStore
-from graders.report import Check, GradeReport
+from graders.report import Baseline, Check, GradeReport
 from graders.spec import LessonGrading, NextTokenSpec
-from graders.tasks import model_checks
+from graders.tasks import bars, model_checks
 from graders.tasks.base import Evaluated, Task, as_trained
 from graders.tasks.splits import TextSplit, split_text
 from graders.windowing import make_windows
@@ -108,10 +109,12 @@ def score(grading: LessonGrading, prepared: TextSplit, trained: TrainAnswer, eva
         val_probs = evaluated.predictions["validation"]
         finite = bool(np.all(np.isfinite(probs)) and np.all(np.isfinite(val_probs)))
         model_bits = _bits(probs, y_test) if finite else math.inf
-        unigram_bits = _bits(np.broadcast_to(prepared.unigram, (len(y_test), vocab_size)), y_test)
+        table = baseline_table(prepared, window, spec.scoring.bar)
+        bar = next(b for b in table if b.bar)
+        assert bar.value is not None
         metrics = {
             "heldout_bits_per_char": round(model_bits, 4) if finite else -1.0,
-            "baseline_bits_per_char": round(unigram_bits, 4),
+            "baseline_bits_per_char": round(bar.value, 4),
             "validation_bits_per_char": round(_bits(val_probs, y_val), 4) if finite else -1.0,
             "heldout_accuracy": round(float(np.mean(probs.argmax(axis=1) == y_test)), 4) if finite else 0.0,
             "heldout_samples": float(len(y_test)),
@@ -120,19 +123,56 @@ def score(grading: LessonGrading, prepared: TextSplit, trained: TrainAnswer, eva
             seed = prepared.decode(_seed_ids(spec, prepared, window))
             plots["sample"] = {"seed": seed, "text": prepared.decode(evaluated.sample_ids),
                                "temperature": spec.scoring.temperature}
-        improvement = 1 - model_bits / unigram_bits if finite else -1.0
+        improvement = 1 - model_bits / bar.value if finite and bar.value else -1.0
         margin = spec.scoring.margin
         passed = improvement >= margin
+        change = f"{bars.percent(improvement)} {'fewer' if improvement >= 0 else 'more'}"
         checks.append(Check(
-            id="beats_baseline", title="Beats the unigram baseline on held-out text", passed=passed,
+            id="beats_baseline", title=f"Beats '{bar.title}' on held-out text", passed=passed,
             points=round(model_checks.partial_credit(improvement, margin) * spec.scoring.baseline_points, 3),
             max_points=spec.scoring.baseline_points,
-            message=(f"Held-out {model_bits:.3f} bits/char vs {unigram_bits:.3f} for letter frequencies alone: "
-                     f"{improvement:+.0%} better (full marks at {margin:.0%})." if finite else
+            message=(f"Held-out {model_bits:.3f} bits/char vs {bar.value:.3f} for '{bar.title}': {change} bits "
+                     f"(full marks at {bars.percent(margin)} fewer)." + (f" {bar.meaning}" if passed else "")
+                     if finite else
                      "Your model's outputs contain NaN or infinity on held-out text: training diverged. Lower the "
                      "learning rate or clip gradients (clipnorm=1.0).")
-            + ("" if passed else " To improve: " + (spec.scoring.advice or "a longer WINDOW, an Embedding of "
-                                 "16–32 dimensions, 64–128 LSTM units, and more epochs."))))
+            + ("" if passed else f" To improve: {spec.scoring.advice}")))
     else:
-        checks.append(model_checks.skipped("beats_baseline", "Beats the unigram baseline", spec.scoring.baseline_points))
-    return model_checks.model_report(checks, trained, architecture, metrics, plots, evaluated.predictions)
+        checks.append(model_checks.skipped("beats_baseline", "Beats the baseline on held-out text",
+                                           spec.scoring.baseline_points))
+        table = []
+    report = model_checks.model_report(checks, trained, architecture, metrics, plots, evaluated.predictions)
+    report.metric, report.baselines = "bits_per_char", table
+    return report
+
+
+NGRAM_ORDERS = (2, 3, 4, 5)
+
+
+def baseline_table(prepared: TextSplit, window: int, bar: str) -> list[Baseline]:
+    """Letter frequencies and the smoothed n-gram whose order did best on validation, both fit on training text.
+
+    Scored on the same held-out rows as the learner's model. An n-gram's context is never longer than the
+    learner's window, so it sees no more than the network does.
+    """
+    key = ("baselines", window, bar)
+    cached = prepared.cache.get(key)
+    if cached is None:
+        _, y_val, val_spans = _windows(prepared, prepared.validation_start, prepared.heldout_start, window)
+        _, y_test, test_spans = _windows(prepared, prepared.heldout_start, len(prepared.ids), window)
+        train = prepared.ids[:prepared.validation_start]
+        vocab = len(prepared.vocab)
+
+        def contexts(spans: np.ndarray, order: int) -> np.ndarray:
+            ends = spans[:, 1] - 1  # the target's index; its context is the order-1 ids before it
+            return prepared.ids[ends[:, None] - (order - 1) + np.arange(order - 1)[None, :]]
+
+        orders = [n for n in NGRAM_ORDERS if n - 1 <= window]
+        models = {n: baselines.NGram(train, vocab, n) for n in orders}
+        best = min(orders, key=lambda n: _bits(models[n].predict(contexts(val_spans, n)), y_val))
+        ngram_bits = _bits(models[best].predict(contexts(test_spans, best)), y_test)
+        unigram_bits = _bits(np.broadcast_to(prepared.unigram, (len(y_test), vocab)), y_test)
+        cached = [bars.describe("unigram", unigram_bits), bars.describe("ngram", ngram_bits, order=best)]
+        bars.resolve(bar, cached, higher_is_better=False)
+        prepared.cache[key] = cached
+    return [b.model_copy() for b in cached]

@@ -7,12 +7,13 @@ from typing import Any
 
 import numpy as np
 
+from graders import baselines
 from graders.answers import TrainAnswer, TypedAnswer
 from graders.batching import EvalRows
 from graders.heldout import HeldoutStore
-from graders.report import Check, GradeReport
+from graders.report import Baseline, Check, GradeReport
 from graders.spec import LessonGrading, SequencePredictionSpec
-from graders.tasks import model_checks
+from graders.tasks import bars, model_checks
 from graders.tasks.base import Evaluated, Task, as_trained
 from graders.tasks.splits import ArraySplit, SequenceSplit, load_arrays, split_series
 from graders.windowing import make_windows
@@ -99,26 +100,40 @@ def _error(metric: str, predictions: np.ndarray, targets: np.ndarray) -> float:
     return float(np.sqrt(np.mean(diff**2))) if metric == "rmse" else float(np.mean(np.abs(diff)))
 
 
-def targets_and_naive(grading: LessonGrading, prepared: Prepared, part: str, window: int | None) -> tuple[np.ndarray, np.ndarray]:
-    """Raw-unit targets of a part and the naive forecast for them (last value, or the training mean)."""
+def targets_and_baselines(grading: LessonGrading, prepared: Prepared, part: str,
+                          window: int | None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Raw-unit targets of a part and every baseline's forecast for them, each fit on the training part only."""
     spec = _spec(grading)
-    horizon = spec.contract.horizon
     if isinstance(prepared, ArraySplit):
         x, y = prepared.part(part)
-        y = y.astype("float64")
-        if spec.scoring.baseline == "mean":
-            naive = np.broadcast_to(prepared.part("train")[1].mean(axis=0), y.shape)
-        else:
-            naive = np.repeat(x[:, -1, :1], y.shape[1], axis=1)
-        return y, naive.astype("float64")
+        y = y.astype("float64").reshape(len(y), -1)
+        x_train, y_train = prepared.part("train")
+        y_train = y_train.astype("float64").reshape(len(y_train), -1)
+        forecasts = {
+            "last_value": np.repeat(x[:, -1, :1].astype("float64"), y.shape[1], axis=1),
+            "mean": np.broadcast_to(y_train.mean(axis=0), y.shape).copy(),
+            "linear_flat": baselines.linear_regression(baselines.flattened(x_train), y_train, baselines.flattened(x)),
+            "order_blind": baselines.linear_regression(baselines.bag_of_steps(x_train), y_train,
+                                                       baselines.bag_of_steps(x)),
+        }
+        return y, forecasts
     assert window is not None
-    start, stop = (prepared.validation_start, prepared.heldout_start) if part == "validation" else (prepared.heldout_start, len(prepared.raw))
-    xw, yw = make_windows(prepared.raw[start - window: stop], window, horizon)
-    if spec.scoring.baseline == "mean":
-        naive = np.full(yw.shape, prepared.mean)
-    else:
-        naive = np.repeat(xw[:, -1, :1], horizon, axis=1)
-    return yw.astype("float64"), naive.astype("float64")
+    horizon = spec.contract.horizon
+    start, stop = ((prepared.validation_start, prepared.heldout_start) if part == "validation"
+                   else (prepared.heldout_start, len(prepared.raw)))
+    origins = np.arange(start, stop - horizon + 1)
+    found = baselines.series_forecasts(prepared.raw, prepared.validation_start, origins, window, horizon,
+                                       tuple(spec.scoring.seasons))
+    forecasts = {"last_value": found.last_value, "mean": found.mean, "linear": found.linear,
+                 **{f"seasonal_{p}": v for p, v in found.seasonal.items()}}
+    return baselines.ahead(prepared.raw, origins, horizon), forecasts
+
+
+def baseline_table(metric: str, targets: np.ndarray, forecasts: dict[str, np.ndarray], bar: str) -> list[Baseline]:
+    table = [bars.describe(name, _error(metric, pred, targets) if np.all(np.isfinite(pred)) else None)
+             for name, pred in forecasts.items()]
+    bars.resolve(bar, table, higher_is_better=False)
+    return table
 
 
 def score(grading: LessonGrading, prepared: Prepared, trained: TrainAnswer, evaluated: Evaluated | None) -> GradeReport:
@@ -139,16 +154,19 @@ def score(grading: LessonGrading, prepared: Prepared, trained: TrainAnswer, eval
         preds = {k: v.reshape(-1, horizon) for k, v in evaluated.predictions.items()}
         if isinstance(prepared, SequenceSplit):
             preds = {k: prepared.unscale(v) for k, v in preds.items()}
-        y_test, naive_test = targets_and_naive(grading, prepared, "heldout", window)
-        y_val, naive_val = targets_and_naive(grading, prepared, "validation", window)
+        y_test, test_baselines = targets_and_baselines(grading, prepared, "heldout", window)
+        y_val, val_baselines = targets_and_baselines(grading, prepared, "validation", window)
+        table = baseline_table(metric, y_test, test_baselines, spec.scoring.bar)
+        bar = next(b for b in table if b.bar)
         test_pred, val_pred = preds["heldout"], preds["validation"]
         finite = bool(np.all(np.isfinite(test_pred)) and np.all(np.isfinite(val_pred)))
         model_err = _error(metric, test_pred, y_test) if finite else math.inf
-        base_err = _error(metric, naive_test, y_test)
+        assert bar.value is not None
+        base_err = bar.value
         raw = {
             f"heldout_{metric}": model_err, f"baseline_{metric}": base_err,
             f"validation_{metric}": _error(metric, val_pred, y_val) if finite else math.inf,
-            f"validation_baseline_{metric}": _error(metric, naive_val, y_val),
+            f"validation_baseline_{metric}": _error(metric, val_baselines[bar.id], y_val),
             "ratio_to_baseline": model_err / base_err if base_err else math.inf,
             "heldout_samples": float(len(y_test)),
         }
@@ -160,35 +178,38 @@ def score(grading: LessonGrading, prepared: Prepared, trained: TrainAnswer, eval
         checks.append(Check(
             id="not_flat", title="Predictions follow the data", passed=not flat, points=0 if flat else 1,
             message=(f"Your predictions barely move (spread {spread:.3g} vs {float(np.std(y_test)):.3g} in the data): the "
-                     "model predicts roughly a constant. Train longer, check the learning rate, and end with Dense(1) "
+                     "model predicts roughly a constant. Train longer, check the learning rate, and end with "
+                     f"Dense({horizon}) "
                      "without an activation (relu or sigmoid can clip the output).") if flat
             else "Predictions vary with the input."))
-        checks.append(_baseline_check(spec, metric, model_err, base_err))
+        checks.append(_baseline_check(spec, metric, model_err, bar))
     else:
         checks.append(model_checks.skipped("not_flat", "Predictions follow the data"))
-        checks.append(model_checks.skipped("beats_baseline", "Beats the naive baseline on held-out data",
+        checks.append(model_checks.skipped("beats_baseline", "Beats the baseline on held-out data",
                                            spec.scoring.baseline_points))
+        table = []
     report = model_checks.model_report(checks, trained, architecture, metrics, plots, evaluated.predictions)
+    report.metric, report.baselines = metric, table
     if trained.reported.stopped_for_time:
         report.summary += (f" Training stopped at epoch {trained.reported.epochs_run} of {trained.reported.epochs} "
                            f"(time budget {spec.limits.train_seconds:.0f} s); the model so far was graded.")
     return report
 
 
-def _baseline_check(spec: SequencePredictionSpec, metric: str, model_err: float, base_err: float) -> Check:
+def _baseline_check(spec: SequencePredictionSpec, metric: str, model_err: float, bar: Baseline) -> Check:
     margin = spec.scoring.margin
-    title = "Beats the naive baseline on held-out data"
-    naive = "predict the training mean" if spec.scoring.baseline == "mean" else "repeat the last value"
+    title = f"Beats '{bar.title}' on held-out data"
     if not math.isfinite(model_err):
         return Check(id="beats_baseline", title=title, passed=False, max_points=spec.scoring.baseline_points,
                      message="Your model predicted NaN or infinity on the held-out data, so it cannot be scored.")
-    improvement = 1 - model_err / base_err
+    assert bar.value is not None
+    improvement = 1 - model_err / bar.value if bar.value else -math.inf
     passed = improvement >= margin
-    head = (f"Held-out {metric.upper()} {model_err:.4g} vs {base_err:.4g} for '{naive}': "
-            f"{improvement:+.0%} better (full marks at {margin:.0%}).")
-    default = ("train more epochs, try 32–64 units, a window covering a whole cycle of the series, and the Adam "
-               "optimizer with its default rate.")
-    advice = "" if passed else f" To improve: {spec.scoring.advice or default}"
+    change = (f"{bars.percent(improvement)} lower" if improvement > 0 else
+              "no lower" if improvement == 0 else f"{bars.percent(improvement)} higher")
+    head = (f"Held-out {metric.upper()} {model_err:.4g} vs {bar.value:.4g} for '{bar.title}': {change} "
+            f"(full marks at {bars.percent(margin)} lower). {bar.meaning if passed else ''}").rstrip()
+    advice = "" if passed else f" To improve: {spec.scoring.advice}"
     points = round(model_checks.partial_credit(improvement, margin) * spec.scoring.baseline_points, 3)
     return Check(id="beats_baseline", title=title, passed=passed, points=points,
                  max_points=spec.scoring.baseline_points, message=head + advice)

@@ -7,7 +7,7 @@ system error on some learner's first submission.
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +94,7 @@ class ArraySplit:
     heldout_start: int
     heldout_mode: HeldoutMode
     rows_independent: bool  # validation and held-out rows share no values (else phase B predicts each alone)
+    cache: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)  # baselines, computed once
 
     def part(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         bounds = {"train": (0, self.validation_start), "validation": (self.validation_start, self.heldout_start),
@@ -153,6 +154,7 @@ class TextSplit:
     heldout_start: int
     unigram: np.ndarray  # Laplace-smoothed character frequencies of the training part
     heldout_mode: HeldoutMode
+    cache: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)  # baselines, computed once
 
     def decode(self, ids: list[int]) -> str:
         return "".join(self.vocab[i] for i in ids if 0 <= i < len(self.vocab))
@@ -175,6 +177,16 @@ def split_text(grading: LessonGrading, data: TextData, store: HeldoutStore | Non
         tail = np.asarray([index[ch] for ch in _read_text(supplied) if ch in index], dtype="int32")
         if len(tail) < 200:
             raise SpecError(f"{supplied}: needs at least 200 characters of the public corpus's alphabet")
+        mode = HeldoutMode.private
+    elif store is not None and data.heldout_generator is not None:
+        made = store.generated(grading.slug, grading.data_path(data.heldout_generator), {"text": np.asarray(text)},
+                               _tail_size(len(text), data.heldout_fraction))
+        extra = str(made.get("text", ""))
+        unknown = sorted(set(extra) - set(index))
+        if unknown or len(extra) < 200:
+            raise SpecError(f"{data.heldout_generator}: make_heldout must return at least 200 characters of the public "
+                            f"text's alphabet (got {len(extra)}, unknown {unknown[:5]})")
+        tail = np.asarray([index[ch] for ch in extra], dtype="int32")
         mode = HeldoutMode.private
     else:
         cut = int(round(len(ids) * (1 - data.heldout_fraction)))

@@ -61,23 +61,56 @@ function metricValue(kind, value) {
   return METRICS[kind].percent ? `${(value * 100).toFixed(1)}%` : fmt(value);
 }
 
-function verdict(kind, mine, base) {
+/** One way to write a relative difference, the grader's too (graders/tasks/bars.py percent): 0.3 %, 6.1 %, 24 %. */
+function relative(fraction) {
+  const value = Math.abs(fraction) * 100;
+  return `${value < 10 ? value.toFixed(1) : Math.round(value)} %`;
+}
+
+function verdict(kind, mine, base, barTitle) {
   const what = METRICS[kind].phrase || METRICS[kind].label;
+  const against = barTitle ? `'${barTitle}'` : "the baseline";
   if (typeof mine !== "number" || typeof base !== "number" || (METRICS[kind].lowerIsBetter && mine < 0)) return null;
   if (METRICS[kind].lowerIsBetter) {
     if (!base) return null;
-    const better = Math.round((1 - mine / base) * 100);
-    return h("p", { class: `verdict ${better > 0 ? "good" : "bad"}` }, better > 0
-      ? `Your model's held-out ${what} is ${better}% lower than the baseline's.`
-      : `Your model's held-out ${what} is ${-better}% higher than the baseline's: it does worse than the naive guess.`);
+    const change = 1 - mine / base;
+    return h("p", { class: `verdict ${change > 0 ? "good" : "bad"}` }, change > 0
+      ? `Your model's held-out ${what} is ${relative(change)} lower than ${against}'s.`
+      : change === 0 ? `Your model's held-out ${what} is the same as ${against}'s.`
+      : `Your model's held-out ${what} is ${relative(change)} higher than ${against}'s: the simple model does better.`);
   }
   const points = Math.round((mine - base) * 1000) / 10;
   return h("p", { class: `verdict ${points > 0 ? "good" : "bad"}` }, points > 0
-    ? `Your model's held-out ${what} is ${points} points above the baseline's.`
-    : `Your model's held-out ${what} is not above the baseline's.`);
+    ? `Your model's held-out ${what} is ${points} points above ${against}'s.`
+    : `Your model's held-out ${what} is not above ${against}'s.`);
 }
 
-function metricTable(metrics) {
+/** Every simple baseline beside the learner's model, the bar marked, each with what beating it means. */
+function baselineTable(report) {
+  const kind = report.metric;
+  const rows = report.baselines || [];
+  const mine = (report.metrics || {})[`heldout_${kind}`];
+  if (!rows.length || !METRICS[kind]) return null;
+  const better = (value) => typeof mine === "number" && typeof value === "number" && !(METRICS[kind].lowerIsBetter && mine < 0)
+    && (METRICS[kind].lowerIsBetter ? mine < value : mine > value);
+  return h("section", { class: "baselines" },
+    h("h4", {}, "Your model against simple models (no recurrence)"),
+    h("p", { class: "muted" }, "Each was fit on the training part only and scored on the same held-out data as your "
+      + "model. The pass mark is set against the one marked 'bar'."),
+    h("div", { class: "table-wrap" }, h("table", {},
+      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Model"), h("th", { scope: "col" }, `Held-out ${METRICS[kind].label}`),
+        h("th", { scope: "col" }, "You beat it?"), h("th", { scope: "col" }, "Beating it means"))),
+      h("tbody", {},
+        h("tr", { class: "mine" }, h("th", { scope: "row" }, "Your model"), h("td", {}, metricValue(kind, mine)),
+          h("td", {}, "–"), h("td", {}, "")),
+        rows.map((b) => h("tr", { class: b.bar ? "bar" : null },
+          h("th", { scope: "row" }, b.title, b.bar ? h("span", { class: "bar-tag" }, " (bar)") : null),
+          h("td", {}, b.value === null ? "–" : metricValue(kind, b.value)),
+          h("td", {}, b.value === null ? "–" : better(b.value) ? "yes" : "no"),
+          h("td", {}, b.meaning)))))));
+}
+
+function metricTable(metrics, barTitle) {
   const kind = Object.keys(METRICS).find((m) => `heldout_${m}` in metrics && `baseline_${m}` in metrics);
   const used = new Set();
   let comparison = null;
@@ -88,17 +121,17 @@ function metricTable(metrics) {
     comparison = [
       h("div", { class: "table-wrap" }, h("table", {},
         h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Data"), h("th", { scope: "col" }, "Your model"),
-          h("th", { scope: "col" }, "Naive baseline"))),
+          h("th", { scope: "col" }, barTitle ? `Bar: ${barTitle}` : "Baseline"))),
         h("tbody", {}, rows.map(([label, mine, base]) => h("tr", {}, h("th", { scope: "row" }, label),
           h("td", {}, metricValue(kind, metrics[mine])),
           h("td", {}, base in metrics ? metricValue(kind, metrics[base]) : "–")))))),
-      verdict(kind, metrics[`heldout_${kind}`], metrics[`baseline_${kind}`]),
+      verdict(kind, metrics[`heldout_${kind}`], metrics[`baseline_${kind}`], barTitle),
     ];
   }
   const others = Object.entries(metrics).filter(([key]) => !used.has(key));
   if (!comparison && !others.length) return null;
   return h("section", { class: "metrics" },
-    h("h4", {}, kind ? `${METRICS[kind].label}: your model against the naive baseline` : "Figures"),
+    h("h4", {}, kind ? `${METRICS[kind].label}: your model against the bar` : "Figures"),
     comparison,
     others.length ? h("dl", { class: "figures" }, others.map(([key, value]) => [
       h("dt", {}, OTHER_LABELS[key] || key.replaceAll("_", " ")),
@@ -168,7 +201,8 @@ export function renderReport(container, submission) {
     h("p", { class: "report-meta muted" }, `Submission #${submission.id} · ${STATUS_LABELS[submission.status] || submission.status}`),
     banner(submission, report),
     checkList(report.checks || []),
-    metricTable(report.metrics || {}),
+    metricTable(report.metrics || {}, ((report.baselines || []).find((b) => b.bar) || {}).title),
+    baselineTable(report),
     trainingLine(report.training),
     heldoutLine(report.heldout),
     history.length ? chartFigure("loss-chart", "Training and validation loss per epoch, as reported by the training run.") : null,

@@ -32,9 +32,13 @@ def test_solution_passes_with_exit_0() -> None:
     assert run.returncode == 0, run.stderr
     report = json.loads(run.stdout)
     assert report["status"] == "passed" and report["score"] == 1.0
-    assert report["version"] == 2 and report["submission"].endswith("solution.py")
+    assert report["version"] == 3 and report["submission"].endswith("solution.py")
     assert report["heldout"] == "private"  # `rnnlab grade` generates its own secret held-out tail
     assert {"heldout_rmse", "baseline_rmse"} <= set(report["metrics"])
+    table = {b["id"]: b for b in report["baselines"]}  # every baseline, fit on the training part only
+    assert {"last_value", "mean", "linear", "seasonal_24"} <= set(table)
+    (bar,) = [b for b in report["baselines"] if b["bar"]]  # exactly one sets the pass mark: the one in metrics
+    assert bar["value"] == pytest.approx(report["metrics"]["baseline_rmse"], rel=1e-5)
     assert "[1/1]" in run.stderr  # progress on the terminal, not mixed into the JSON
 
 

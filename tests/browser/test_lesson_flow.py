@@ -93,8 +93,11 @@ def test_solution_trains_live_then_passes(new_page: Any) -> None:
     expect(banner).to_contain_text("Passed")
     expect(page.locator(".score-value")).to_have_text("100%")
     expect(page.locator(".check-pass")).to_have_count(page.locator(".check").count())
-    expect(page.locator(".metrics table")).to_contain_text("Naive baseline")
-    expect(page.locator(".verdict.good")).to_contain_text("lower than the baseline")
+    expect(page.locator(".metrics table")).to_contain_text("Bar: ")
+    expect(page.locator(".verdict.good")).to_contain_text("lower than '")
+    # the real grader's table: every baseline, fit on the training part, the bar marked
+    expect(page.locator(".baselines tr.bar")).to_have_count(1)
+    expect(page.locator(".baselines")).to_contain_text("Least squares on your window (no recurrence)")
     expect(page.locator("#loss-chart canvas")).to_be_visible()
     expect(page.locator("#prediction-chart canvas")).to_be_visible()
     expect(page.locator("#progress")).to_be_hidden()

@@ -23,6 +23,13 @@ CHECKS = [
 REPORTS = {
     "text": {"metrics": {"heldout_bits_per_char": 2.1, "baseline_bits_per_char": 2.6, "validation_bits_per_char": 2.2,
                          "heldout_accuracy": 0.41, "heldout_samples": 900.0},
+             "metric": "bits_per_char",
+             "baselines": [
+                 {"id": "unigram", "title": "Letter frequencies alone", "value": 4.1, "bar": False,
+                  "meaning": "Your model uses the context before the next character."},
+                 {"id": "ngram", "title": "Smoothed 4-gram counts <b>x</b>", "value": 2.6, "bar": True,
+                  "meaning": "Counting cannot see far back."},
+                 {"id": "linear", "title": "Not computable here", "value": None, "bar": False, "meaning": "-"}],
              "plots": {"sample": {"seed": "to be or ", "text": "not to be, <b>that</b> is", "temperature": 0.5}}},
     "classes": {"metrics": {"heldout_accuracy": 0.82, "baseline_accuracy": 0.34, "validation_accuracy": 0.8},
                 "plots": {"confusion": {"labels": [0, 1, 2], "matrix": [[30, 2, 1], [3, 25, 4], [0, 5, 29]]}}},
@@ -55,7 +62,14 @@ def test_report_renders_each_task_type(new_page: Any, kind: str) -> None:
     expect(report.locator("#loss-chart canvas")).to_be_visible()
     if kind == "text":
         expect(report.locator(".metrics table")).to_contain_text("2.1")
-        expect(report.locator(".verdict.good")).to_contain_text("19% lower")
+        # one formatting of relative differences, the grader's: 1 - 2.1/2.6 = 19 %, against the named bar
+        expect(report.locator(".verdict.good")).to_contain_text("19 % lower than 'Smoothed 4-gram counts <b>x</b>'")
+        table = report.locator(".baselines table")
+        expect(table.locator("tbody tr")).to_have_count(4)  # your model + three baselines
+        expect(table.locator("tr.bar")).to_contain_text("(bar)")
+        expect(table.locator("tr.bar")).to_contain_text("2.6")
+        expect(table.locator("tbody tr").nth(1)).to_contain_text("yes")  # 2.1 beats letter frequencies' 4.1
+        expect(table.locator("tbody tr").nth(3)).to_contain_text("–")  # a baseline with no value says so
         expect(report.locator(".generated")).to_contain_text("to be or not to be, <b>that</b> is")
     elif kind == "classes":
         expect(report.locator(".metrics table")).to_contain_text("82.0%")

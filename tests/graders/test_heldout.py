@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import shutil
 import stat
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 
 from graders import HeldoutMode, HeldoutStore, LessonGrading, SpecError
 from graders.spec import load_grading
+from graders.tasks.next_token import NextToken
 from graders.tasks.sequence_prediction import SequencePrediction
 from graders.tasks.splits import read_series
 
@@ -67,7 +69,37 @@ def test_a_broken_generator_is_a_lesson_error(tmp_path: Path) -> None:
     (folder / "data" / "series.csv").write_text((source / "data" / "series.csv").read_text())
     (folder / "data" / "gen.py").write_text("def make_heldout(public, rng, size):\n    raise ValueError('nope')\n")
     (folder / "grading.toml").write_text('task = "sequence_prediction"\n[data]\nseries = "data/series.csv"\n'
-                                         'heldout_generator = "data/gen.py"\n')
+                                         'heldout_generator = "data/gen.py"\n[scoring]\n'
+                                         'advice = "give the LSTM a window of one whole cycle."\n')
     grading = load_grading(folder)
     with pytest.raises(SpecError, match="make_heldout"):
         TASK.prepare(grading, HeldoutStore(tmp_path / "private"))
+
+
+def _text_lesson(tmp_path: Path, generator: str) -> LessonGrading:
+    folder = tmp_path / "lesson"
+    shutil.copytree(REPO / "tests/graders/lessons/abc-text", folder)
+    (folder / "gen.py").write_text(generator, encoding="utf-8")
+    toml = (folder / "grading.toml").read_text(encoding="utf-8")
+    (folder / "grading.toml").write_text(toml.replace("[data]\n", '[data]\nheldout_generator = "gen.py"\n', 1),
+                                         encoding="utf-8")
+    return load_grading(folder)
+
+
+def test_a_text_generator_makes_a_private_tail_from_the_secret_seed(tmp_path: Path) -> None:
+    lesson = _text_lesson(tmp_path, "def make_heldout(public, rng, size):\n"
+                                    "    letters = sorted(set(public))\n"
+                                    "    return ''.join(letters[i] for i in rng.integers(0, len(letters), size))\n")
+    task = NextToken()
+    first = task.prepare(lesson, HeldoutStore(tmp_path / "a"))
+    other = task.prepare(lesson, HeldoutStore(tmp_path / "b"))
+    public = (lesson.folder / "corpus.txt").read_text(encoding="utf-8")
+    assert first.heldout_mode is HeldoutMode.private
+    assert first.heldout_start == len(public)  # the whole file is train + validation
+    assert not np.array_equal(first.ids[first.heldout_start:], other.ids[other.heldout_start:])
+
+
+def test_a_text_generator_must_stay_in_the_public_alphabet(tmp_path: Path) -> None:
+    lesson = _text_lesson(tmp_path, "def make_heldout(public, rng, size):\n    return '\\u2603' * size\n")
+    with pytest.raises(SpecError, match="alphabet"):
+        NextToken().prepare(lesson, HeldoutStore(tmp_path / "a"))

@@ -10,6 +10,8 @@ GOOD = """
 task = "sequence_prediction"
 [data]
 series = "s.csv"
+[scoring]
+advice = "give the LSTM a window of one whole cycle."
 """
 
 
@@ -32,7 +34,9 @@ def test_minimal_spec_gets_defaults(tmp_path: Path) -> None:
     ("toml", "expected"),
     [
         (GOOD + "[limits]\nmemory_mb = 10\n", "limits.memory_mb"),
-        (GOOD + "[scoring]\nmetric = 'accuracy'\n", "scoring.metric"),
+        (GOOD.replace("[scoring]", "[scoring]\nmetric = 'accuracy'"), "scoring.metric"),
+        (GOOD.split("[scoring]")[0], "scoring: Field required"),  # every lesson says what to try in its own terms
+        (GOOD.replace("give the LSTM a window of one whole cycle.", "train more"), "scoring.advice"),
         (GOOD + "surprise = 1\n", "surprise: Extra inputs are not permitted"),
         (GOOD + "[limits]\ntrain_seconds = 100\nwall_seconds = 50\n", "wall_seconds must be at least"),
         ('task = "sequence_prediction"\n', "data: Field required"),
