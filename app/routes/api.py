@@ -152,6 +152,25 @@ def starter(slug: Slug, state: State) -> PlainTextResponse:
                              headers={"Content-Disposition": f'inline; filename="{slug}-starter.py"'})
 
 
+@router.get("/api/lessons/{slug}/solution", response_class=PlainTextResponse, tags=["lessons"],
+            responses={**ERRORS, 403: {"model": ErrorPublic}})
+def reference_solution(slug: KnownLesson, state: State, learner_id: OptionalLearner) -> PlainTextResponse:
+    """The lesson's reference solution, to compare with your own: only once one of your submissions has passed.
+
+    Before that it would be an answer to copy; after it, reading another way to do the same is how one learns.
+    """
+    progress = state.store.progress(learner_id).get(slug) if learner_id is not None else None
+    if progress is None or not progress.passed:
+        raise HTTPException(403, "The reference solution opens once one of your submissions to this lesson has "
+                                 "passed: until then, the hints lead you there step by step.")
+    lesson = state.course.lesson(slug)
+    assert lesson is not None  # KnownLesson checked it
+    return PlainTextResponse(lesson.solution_path.read_text(encoding="utf-8"),
+                             media_type="text/x-python; charset=utf-8",
+                             headers={"Content-Disposition": f'inline; filename="{slug}-reference.py"',
+                                      "Cache-Control": "private, no-store"})
+
+
 @router.get("/lessons/{slug}/assets/{name}", response_class=FileResponse, tags=["lessons"], responses=ERRORS)
 def asset(slug: Slug, name: str, state: State) -> FileResponse:
     """An image from the lesson's folder. Nothing else in the folder (solution, grading spec, data) is reachable."""

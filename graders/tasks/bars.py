@@ -47,7 +47,7 @@ def describe(baseline_id: str, value: float | None, **detail: int) -> Baseline:
         detail.setdefault("context", detail.get("order", 1) - 1)
     finite = value is not None and math.isfinite(value)
     return Baseline(id=baseline_id, title=title.format(**detail), meaning=meaning.format(**detail),
-                    value=round(float(value), 6) if finite and value is not None else None)
+                    value=float(value) if finite and value is not None else None)  # exact: the bar is computed from it
 
 
 def resolve(bar: str, table: list[Baseline], higher_is_better: bool) -> Baseline:

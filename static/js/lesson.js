@@ -15,6 +15,7 @@ const ui = {
   progress: $("progress"), progressText: $("progress-text"), bar: $("epoch-bar"), epochCount: $("epoch-count"),
   liveChart: $("live-chart"), liveFigure: $("live-chart").closest("figure"), report: $("report"),
   list: $("submissions"), listEmpty: $("history-empty"),
+  referenceBox: $("reference-box"), referenceButton: $("show-reference"), referenceCode: $("reference-code"),
 };
 // One entry per stage of graders/protocol.py's Stage (tests/app/test_stages.py keeps them equal).
 const PHASE_TEXT = {
@@ -207,7 +208,21 @@ function finish(submission) {
 function show(submission) {
   shownId = submission.id;
   renderReport(ui.report, submission);
+  if (submission.status === "passed") ui.referenceBox.hidden = false;
   markCurrent();
+}
+
+// ---- the reference solution: the server opens it only after one of the learner's submissions passed -------------
+async function toggleReference() {
+  const open = ui.referenceButton.getAttribute("aria-expanded") === "true";
+  if (!open && !ui.referenceCode.textContent) {
+    const response = await fetch(`/api/lessons/${encodeURIComponent(slug)}/solution`).catch(() => null);
+    if (!response || !response.ok) { notify(response ? await errorMessage(response) : "Could not reach the server."); return; }
+    ui.referenceCode.firstElementChild.textContent = await response.text();
+  }
+  ui.referenceCode.hidden = open;
+  ui.referenceButton.setAttribute("aria-expanded", String(!open));
+  ui.referenceButton.textContent = open ? "Show the reference solution" : "Hide the reference solution";
 }
 
 // ---- the learner's submissions --------------------------------------------------------------------------------
@@ -230,6 +245,7 @@ async function openSubmission(id) {
 
 function renderList(items) {
   ui.listEmpty.hidden = items.length > 0;
+  if (items.some((s) => s.status === "passed")) ui.referenceBox.hidden = false;
   ui.list.replaceChildren(...items.map((s) => h("li", {},
     h("button", { type: "button", class: "submission", "data-id": s.id, onclick: () => openSubmission(s.id) },
     h("span", { class: "visually-hidden" }, "Open submission: "),
@@ -257,6 +273,7 @@ async function start() {
   $("shortcut").textContent = mac ? "⌘ Enter" : "Ctrl+Enter";
   await mountEditor();
   ui.submit.addEventListener("click", submit);
+  ui.referenceButton.addEventListener("click", toggleReference);
   ui.reset.addEventListener("click", () => {
     editor.setCode(starter);
     notify("The starter code is back. Press Ctrl+Z in the editor to undo.", "info");

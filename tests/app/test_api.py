@@ -131,3 +131,21 @@ def test_assets_serve_lesson_images_only(client: TestClient) -> None:
         response = client.get(f"/lessons/{SECOND}/assets/{name}")
         assert response.status_code == 404, name
         assert response.json()["detail"] == f"Lesson '{SECOND}' has no image called '{name}'."
+
+
+def test_the_reference_solution_opens_only_after_your_own_pass(client: TestClient) -> None:
+    """Before a pass it would be an answer to copy; after one, it is another way to compare with."""
+    anonymous = client.get(f"/api/lessons/{LSTM}/solution")
+    assert anonymous.status_code == 403 and "passed" in anonymous.json()["detail"]
+    failing = submit(client, "# FAIL\n")
+    assert wait_for(client, failing)["status"] == "failed"
+    assert client.get(f"/api/lessons/{LSTM}/solution").status_code == 403  # a failed attempt opens nothing
+    passing = submit(client)
+    assert wait_for(client, passing)["status"] == "passed"
+    opened = client.get(f"/api/lessons/{LSTM}/solution")
+    assert opened.status_code == 200 and "def build_model" in opened.text
+    assert opened.headers["cache-control"] == "private, no-store"
+    assert client.get(f"/api/lessons/{SECOND}/solution").status_code == 403  # a pass opens its own lesson only
+    client.cookies.clear()
+    assert client.get(f"/api/lessons/{LSTM}/solution").status_code == 403  # someone else's pass is not yours
+    assert client.get("/api/lessons/no-such-lesson/solution").status_code == 404

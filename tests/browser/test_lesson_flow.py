@@ -103,6 +103,10 @@ def test_solution_trains_live_then_passes(new_page: Any) -> None:
     expect(page.locator("#progress")).to_be_hidden()
     expect(page.locator("#submit")).to_be_enabled()
     expect(page.locator(".submission").first).to_contain_text("Passed")
+    # after a pass (and only then: tests/app/test_api.py) the reference solution is there to compare with
+    page.locator("#show-reference").click()
+    expect(page.locator("#reference-code")).to_contain_text("def build_model")
+    expect(page.locator("#show-reference")).to_have_attribute("aria-expanded", "true")
     page.locator("#report").scroll_into_view_if_needed()
     screenshot(page, "report-passed")
     page.locator("#prediction-chart").scroll_into_view_if_needed()
