@@ -295,6 +295,14 @@ def classify(answered: bool, exit_info: Exit, timed_out: bool, flooded: bool, ab
                             "Don't call sys.exit() or os._exit() in your module.")
 
 
+def blas_threads() -> int:
+    """How many threads NumPy's BLAS may use in this process (1 when graders was imported before NumPy)."""
+    from threadpoolctl import threadpool_info
+
+    return max((int(lib.get("num_threads", 1)) for lib in threadpool_info() if lib.get("user_api") == "blas"),
+               default=1)
+
+
 class WorkerPool:
     """Keeps `size` warm workers ready. size=0 means cold: every phase starts (and imports TF) from scratch."""
 
@@ -310,6 +318,11 @@ class WorkerPool:
 
     def start(self) -> None:
         preflight(self.config)  # raises SandboxUnavailable with the fix
+        threads = blas_threads()
+        if threads > 1:  # see graders/__init__.py: a fork during a multi-threaded BLAS call hangs this process
+            raise SandboxUnavailable(
+                f"NumPy was loaded with {threads} BLAS threads before graders was imported; starting sandboxes from "
+                "this process could hang it inside NumPy. Import graders before numpy, or set OPENBLAS_NUM_THREADS=1.")
         if self.config.mode == "bwrap":
             removed = sweep_stale_cgroups(self.config.cgroup_root)
             if removed:
