@@ -147,7 +147,7 @@ def reference_margin(report: GradeReport) -> str:
 
 
 def cmd_lessons_check(settings: Settings, args: argparse.Namespace) -> int:
-    """Validate every lesson, then prove its grader: the solution must pass and the starter must not."""
+    """Validate every lesson, then prove its grader: the solution must pass and the starter must run and fail."""
     try:
         catalog = _load(settings, args.slugs or None)
     except LessonError as exc:
@@ -166,13 +166,15 @@ def cmd_lessons_check(settings: Settings, args: argparse.Namespace) -> int:
                              heldout=store, prepared=lesson.prepared)
             starter = grade(lesson.grading, lesson.starter, pool, heldout=store, prepared=lesson.prepared)
             ok_solution = solution.status is Status.passed
-            ok_starter = starter.status in (Status.failed, Status.not_gradable) and bool(starter.summary)
+            # A starter runs and shows the failure the lesson is about; one that cannot even be graded teaches nothing.
+            ok_starter = starter.status is Status.failed and bool(starter.summary)
             problems += (not ok_solution) + (not ok_starter)
             rows.append((lesson.slug, solution, starter, ok_solution and ok_starter))
             if not ok_solution:
                 print(f"{lesson.slug}: solution.py did not pass: {solution.summary}", file=sys.stderr)
             if not ok_starter:
-                print(f"{lesson.slug}: starter.py must not pass (got {starter.status.value})", file=sys.stderr)
+                print(f"{lesson.slug}: starter.py must run and be graded 'failed', showing the failure the lesson "
+                      f"is about (got {starter.status.value}: {starter.summary[:200]})", file=sys.stderr)
     finally:
         pool.close()
     width = max(len(r[0]) for r in rows) if rows else 10

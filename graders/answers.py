@@ -57,6 +57,7 @@ class Architecture(_Strict):
     output_shape: Shape | list[Shape]
     layers: list[LayerFacts] = Field(max_length=MAX_LAYERS)
     params: int = Field(ge=0)
+    constants: int = Field(0, ge=0)  # numbers stored in the structure, outside any weights (keras.ops arrays)
     optimizer: OptimizerFacts | None = None
 
     def layer_classes(self) -> set[str]:
@@ -64,7 +65,8 @@ class Architecture(_Strict):
 
 
 class TrainingReport(_Strict):
-    """What phase A says about its own run. Learner code can forge all of it: shown, labelled, never scored."""
+    """The training run: phase B trains the saved archive with the grader's callbacks (no learner code), so these
+    are measured facts. Phase A's answer holds only its constants (validated against the contract) and no run."""
 
     constants: dict[str, int]
     window: int | None
@@ -86,6 +88,8 @@ class TrainAnswer:
 @dataclass
 class EvaluateAnswer:
     architecture: Architecture
+    training: TrainingReport | None  # phase B's own training run (None: the job had nothing to train)
+    diverged: bool
     batched: np.ndarray  # one output row per input row, in the order the rows were sent
     alone: np.ndarray  # the same model on the sampled rows, each in a batch of its own
     sample_ids: list[int] | None
@@ -162,7 +166,12 @@ def parse_typed(kind: JobKind, answer: Answer) -> TypedAnswer:
         sample = data.get("sample_ids")
         if sample is not None and (not isinstance(sample, list) or not all(type(i) is int for i in sample)):
             raise ProtocolError("sample_ids must be a list of ints")
+        training = data.get("training")
+        if type(data.get("diverged", False)) is not bool:
+            raise ProtocolError("diverged must be a bool")
         return EvaluateAnswer(architecture=_model(Architecture, data.get("architecture")),
+                              training=_model(TrainingReport, training) if training is not None else None,
+                              diverged=bool(data.get("diverged", False)),
                               batched=_array(data, "batched"), alone=_array(data, "alone"), sample_ids=sample)
     if kind is JobKind.call:
         return CallAnswer(results=_case_results(data.get("results")))

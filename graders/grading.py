@@ -1,4 +1,5 @@
-"""grade(): one submission through train (sandbox A), evaluate (sandbox B) and the trusted scorer."""
+"""grade(): one submission through build (sandbox A, learner code), train + evaluate (sandbox B, no learner code)
+and the trusted scorer."""
 
 from __future__ import annotations
 
@@ -63,20 +64,42 @@ def prepare(grading: LessonGrading, heldout: HeldoutStore | None = None) -> Any:
     return task_for(grading.spec.task).prepare(grading, heldout)
 
 
-def _evaluate(task: Task[Any], grading: LessonGrading, prepared: Any, trained: TrainAnswer, pool: WorkerPool,
-              emit: EventSink, timings: dict[str, float], logs: list[str]) -> Evaluated | GradeReport | None:
-    """Phase B in isolated batches, then the trusted checks on its answer (shapes, batch invariance)."""
+def checked_constants(train_job: dict[str, Any], trained: TrainAnswer) -> dict[str, int]:
+    """The constants phase A read from the learner's module, held to the contract here: phase B trains with them."""
+    constants = trained.reported.constants
+    for name, low, high in train_job["constants"]:
+        value = constants.get(name)
+        if type(value) is not int or not low <= value <= high:
+            raise TamperedResult(f"the build step reported {name} outside the lesson's contract")
+    return {name: constants[name] for name, _, _ in train_job["constants"]}
+
+
+def training_job(train_job: dict[str, Any], trained: TrainAnswer) -> dict[str, Any]:
+    """What phase B needs to train the saved model itself: public data, the budget, the learner's constants."""
+    return {"training": {key: train_job[key] for key in ("data", "train_seconds", "early_stopping_patience", "seed")
+                         if key in train_job},
+            "constants": checked_constants(train_job, trained)}
+
+
+def _evaluate(task: Task[Any], grading: LessonGrading, prepared: Any, trained: TrainAnswer, train_job: dict[str, Any],
+              pool: WorkerPool, emit: EventSink, timings: dict[str, float],
+              logs: list[str]) -> Evaluated | GradeReport | None:
+    """Phase B: train the saved model (no learner code), predict in isolated batches, then the trusted checks on
+    its answer (shapes, batch invariance). The training facts of the report come from here."""
     evaluation = task.evaluation(grading, prepared, trained)
     if evaluation is None:
         return None
     plan = BatchPlan.build(evaluation)
     emit(PhaseEvent(Stage.evaluate))
-    phase_b = _run(pool, plan.job(trained.model, evaluation.extra), grading.spec.limits, emit, timings, "evaluate")
+    job = plan.job(trained.model, {**evaluation.extra, **training_job(train_job, trained)})
+    phase_b = _run(pool, job, grading.spec.limits, emit, timings, "evaluate")
     logs.append(phase_b.log)
     if phase_b.answer is None:
         return _from_phase(phase_b)
     answer = phase_b.answer
     assert isinstance(answer, EvaluateAnswer)
+    if answer.training is not None:  # measured by the grader: replaces phase A's empty run
+        trained.reported, trained.diverged = answer.training, answer.diverged
     want = task.output_shape(grading, prepared)
     if answer.architecture.output_shape != [None, *want]:
         return Evaluated(architecture=answer.architecture)  # the structure checks explain the output shape
@@ -125,8 +148,9 @@ def grade(grading: LessonGrading, code: str, pool: WorkerPool, on_event: EventSi
                 if not isinstance(ref.answer, CasesAnswer):
                     raise SpecError(f"{grading.folder}: the lesson's cases or solution failed: {ref.message}")
                 task.use_reference(prepared, ref.answer)
-            emit(PhaseEvent(Stage.train))
-            train = _run(pool, task.train_job(grading, prepared, code, seed), limits, emit, timings, "train")
+            emit(PhaseEvent(Stage.build))
+            train_job = task.train_job(grading, prepared, code, seed)
+            train = _run(pool, train_job, limits, emit, timings, "build")
             sandbox = train.sandbox
             logs.append(train.log)
             if train.answer is None:
@@ -134,7 +158,7 @@ def grade(grading: LessonGrading, code: str, pool: WorkerPool, on_event: EventSi
             else:
                 evaluated = None
                 if isinstance(train.answer, TrainAnswer):
-                    outcome = _evaluate(task, grading, prepared, train.answer, pool, emit, timings, logs)
+                    outcome = _evaluate(task, grading, prepared, train.answer, train_job, pool, emit, timings, logs)
                     if isinstance(outcome, GradeReport):
                         report = outcome
                     else:

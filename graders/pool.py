@@ -245,6 +245,13 @@ def judge_answer(kind: JobKind, message: protocol.Message, outcome: PhaseOutcome
         if learner_ran:
             outcome.failure, outcome.message = Failure.contract_error, TAMPERED
             return
+        if kind is JobKind.evaluate:  # no learner code ran, but everything it computed came from their archive
+            log.warning("an evaluate job answered malformed data: %s", exc)
+            outcome.failure, outcome.check = Failure.contract_error, "safe_model"
+            outcome.message = ("The grader could not read what your saved model produced (e.g. a layer or output "
+                               "far outside what the lesson asks for). Build the model from built-in layers with "
+                               "the lesson's input and output shapes.")
+            return
         log.error("a %s job without learner code answered malformed data: %s", kind.value, exc)
         outcome.failure, outcome.message = Failure.system_error, "The grader itself failed (our bug, not yours)."
         return

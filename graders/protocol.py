@@ -20,15 +20,15 @@ class Stage(enum.StrEnum):
     """The one list of grading stages: engine events, the web queue and the page's JS all use these names."""
 
     reference = "reference"  # the lesson's own code makes hidden cases (function lessons)
-    build = "build"  # learner code builds its model
-    train = "train"  # learner code trains on public data
-    evaluate = "evaluate"  # a fresh sandbox loads the saved model (no learner code)
-    predict = "predict"  # ... and predicts validation and held-out rows
+    build = "build"  # learner code builds and compiles its model (phase A)
+    train = "train"  # a fresh sandbox trains the saved model on public data (phase B, no learner code)
+    evaluate = "evaluate"  # ... after loading it with safe_mode=True
+    predict = "predict"  # ... then predicts validation and held-out rows
     score = "score"  # the trusted parent scores
 
 
 class JobKind(enum.StrEnum):
-    train = "train"  # phase A: learner code builds and trains a Keras model
+    train = "train"  # phase A: learner code builds and compiles a Keras model (phase B trains it)
     evaluate = "evaluate"  # phase B: load the archive with safe_mode, predict rows in isolated batches
     call = "call"  # learner functions called on hidden cases
     cases = "cases"  # the lesson's cases.py and solution.py make the hidden cases and their answers

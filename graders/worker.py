@@ -165,14 +165,14 @@ def flatten_layers(model: Any) -> list[dict[str, Any]]:
 
     def visit(layer: Any) -> None:
         cls = type(layer).__name__
-        entry: dict[str, Any] = {"class": cls, "name": layer.name}
+        entry: dict[str, Any] = {"class": cls[:200], "name": str(layer.name)[:200]}  # facts clamped at the source
         if hasattr(layer, "return_sequences"):
             entry["return_sequences"] = bool(layer.return_sequences)
         if getattr(layer, "stateful", False):
             entry["stateful"] = True
         inner = getattr(layer, "forward_layer", None) or getattr(layer, "layer", None)
         if cls in WRAPPERS and inner is not None:
-            entry["wraps"] = type(inner).__name__
+            entry["wraps"] = type(inner).__name__[:200]
             if hasattr(inner, "return_sequences"):
                 entry["return_sequences"] = bool(inner.return_sequences)
             if getattr(inner, "stateful", False):
@@ -277,63 +277,80 @@ def training_arrays(data: dict[str, Any], constants: dict[str, int], np: Any) ->
     return x_train, y_train, x_val, y_val
 
 
-def train(job: dict[str, Any], proto: Protocol, keras: Any, np: Any) -> dict[str, Any]:
+def build(job: dict[str, Any], proto: Protocol, keras: Any, np: Any) -> dict[str, Any]:
+    """Phase A, the only Keras phase that runs learner code: build and compile the model, then save it untrained.
+
+    Training happens in phase B, where no learner code runs, from what this archive records (layers, weights,
+    the compiled optimizer and loss). So every training fact the report shows (the optimizer and its clipping,
+    the epochs run, the loss history) is what really happened, not what learner code says happened: code here
+    can patch anything in this interpreter, including this harness.
+    """
     module = load_submission(job["code"])
     constants = read_constants(module, job["constants"])
-    build = getattr(module, "build_model", None)
+    build_model = getattr(module, "build_model", None)
     arg_names = ", ".join(a for a in job.get("build_arg_names", []))
-    if not callable(build):
+    if not callable(build_model):
         raise ContractError("contract", f"Define a function build_model({arg_names}) that returns a compiled keras.Model.")
     keras.utils.set_random_seed(job.get("seed", 0))
     input_shape = resolve(job["input_shape"], constants)
     proto.send(event="phase", phase="build")
     try:
-        model = build(*resolve(job["build_args"], constants))
+        model = build_model(*resolve(job["build_args"], constants))
     except Exception as exc:  # noqa: BLE001
         raise explain_build_error(exc, tuple(input_shape)) from None
     check_model(keras, model, input_shape)
     if job.get("output_shape"):
         check_output(model, resolve(job["output_shape"], constants), job.get("output_meaning", ""))
-    x_train, y_train, x_val, y_val = training_arrays(job["data"], constants, np)
-    epochs, batch_size = constants["EPOCHS"], constants["BATCH_SIZE"]
-    progress = epoch_callback(keras, proto, epochs, float(job["train_seconds"]))
-    callbacks = [progress]
-    early = None
-    if job.get("early_stopping_patience"):  # the lesson opts in: learners cannot pass callbacks themselves
-        early = keras.callbacks.EarlyStopping(monitor="val_loss", patience=int(job["early_stopping_patience"]),
-                                              min_delta=1e-4, restore_best_weights=True)
-        callbacks.append(early)
-    proto.send(event="phase", phase="train", epochs=epochs, batch_size=batch_size, samples=len(x_train))
-    try:
-        history = model.fit(
-            x_train, y_train, validation_data=(x_val, y_val), epochs=epochs, batch_size=batch_size,
-            shuffle=True, verbose=0, callbacks=callbacks,
-        )
-    except Exception as exc:  # noqa: BLE001
-        raise ContractError("contract", f"Training failed: {describe(exc)}") from None
-    losses = history.history.get("loss", [])
-    val_losses = history.history.get("val_loss", [])
-    diverged = any(not math.isfinite(v) for v in losses + val_losses)
     try:
         model.save(MODEL_PATH)
     except OSError as exc:  # ENOSPC / EFBIG: the private disk is small on purpose
-        raise ContractError("contract", f"Your trained model could not be saved ({exc.strerror}): it is too big for "
+        raise ContractError("contract", f"Your model could not be saved ({exc.strerror}): it is too big for "
                             "the grader. Use fewer units or layers.") from None
+    except Exception as exc:  # noqa: BLE001 - e.g. a custom object Keras cannot serialise
+        raise ContractError("safe_model", f"Your model could not be saved: {describe(exc)} Use built-in Keras "
+                            "layers, losses and optimizers: the grader trains what the saved model records.") from None
     size = os.path.getsize(MODEL_PATH)
     if size > MAX_MODEL_BYTES:
         raise ContractError("contract", f"The saved model is {size >> 20} MiB; the limit is {MAX_MODEL_BYTES >> 20} MiB. "
                             "Use fewer units or layers.")
     with open(MODEL_PATH, "rb") as fh:
         model_bytes = fh.read()
-    reported = {  # shown to the learner as reported by the training run; never scored (learner code could forge it)
+    reported = {"constants": constants, "window": constants.get("WINDOW"), "epochs": constants["EPOCHS"],
+                "batch_size": constants["BATCH_SIZE"], "epochs_run": 0, "stopped_for_time": False,
+                "stopped_early": False, "history": []}
+    return {"outcome": "ok", "reported": reported, "model": np.frombuffer(model_bytes, dtype="uint8")}
+
+
+def fit(model: Any, training: dict[str, Any], constants: dict[str, int], proto: Protocol, keras: Any,
+        np: Any) -> tuple[dict[str, Any], bool]:
+    """Phase B's training of the loaded archive, with the grader's callbacks only: its facts are measured."""
+    keras.utils.set_random_seed(int(training.get("seed", 0)))
+    x_train, y_train, x_val, y_val = training_arrays(training["data"], constants, np)
+    epochs, batch_size = constants["EPOCHS"], constants["BATCH_SIZE"]
+    progress = epoch_callback(keras, proto, epochs, float(training["train_seconds"]))
+    callbacks = [progress]
+    early = None
+    if training.get("early_stopping_patience"):  # the lesson opts in: learners cannot pass callbacks themselves
+        early = keras.callbacks.EarlyStopping(monitor="val_loss", patience=int(training["early_stopping_patience"]),
+                                              min_delta=1e-4, restore_best_weights=True)
+        callbacks.append(early)
+    proto.send(event="phase", phase="train", epochs=epochs, batch_size=batch_size, samples=len(x_train))
+    try:
+        history = model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=epochs, batch_size=batch_size,
+                            shuffle=True, verbose=0, callbacks=callbacks)
+    except Exception as exc:  # noqa: BLE001 - public data only: Keras's own words help the learner
+        raise ContractError("contract", f"Training failed: {describe(exc)}") from None
+    losses = [_finite(float(v)) for v in history.history.get("loss", [])]
+    val_losses = [_finite(float(v)) for v in history.history.get("val_loss", [])]
+    diverged = any(v is None for v in losses + val_losses)
+    reported = {
         "constants": constants, "window": constants.get("WINDOW"), "epochs": epochs, "batch_size": batch_size,
         "epochs_run": progress.epochs_run, "stopped_for_time": progress.stopped_for_time,
         "stopped_early": bool(early is not None and early.stopped_epoch > 0),
-        "history": [{"epoch": i + 1, "loss": _finite(v), "val_loss": _finite(val_losses[i] if i < len(val_losses) else None)}
+        "history": [{"epoch": i + 1, "loss": v, "val_loss": val_losses[i] if i < len(val_losses) else None}
                     for i, v in enumerate(losses)],
     }
-    return {"outcome": "diverged" if diverged else "ok", "reported": reported,
-            "model": np.frombuffer(model_bytes, dtype="uint8")}
+    return reported, diverged
 
 
 # ---------------------------------------------------------------- function cases (no Keras model)
@@ -372,28 +389,68 @@ def make_cases(job: dict[str, Any], np: Any) -> dict[str, Any]:
 # ---------------------------------------------------------------- evaluate phase (no learner code here)
 
 
-def archived_optimizer(path: str) -> dict[str, Any] | None:
-    """The compiled optimizer as the archive records it: the trusted source of clipping facts (phase A can lie)."""
+def archive_config(path: str) -> dict[str, Any] | None:
+    """config.json of the learner's archive, read before Keras sees it (None if missing, huge or not JSON)."""
     try:
         with zipfile.ZipFile(path) as archive:
             info = archive.getinfo("config.json")
             if info.file_size > 8 * 1024 * 1024:
                 return None
             config = json.loads(archive.read(info))
-        optimizer = config["compile_config"]["optimizer"]
-        if isinstance(optimizer, str):  # compiled with optimizer="adam": defaults, no clipping
-            return {"class": optimizer}
-        settings = optimizer.get("config", {})
-    except Exception:  # noqa: BLE001 - no compile config (or a strange one): nothing to credit
+    except Exception:  # noqa: BLE001 - Keras's loader will say what is wrong with it
         return None
+    return config if isinstance(config, dict) else None
 
-    def number(name: str) -> float | None:
-        value = settings.get(name)
-        return float(value) if type(value) in (int, float) and math.isfinite(value) else None
 
-    return {"class": str(optimizer.get("class_name", "?"))[:200], "clipnorm": number("clipnorm"),
-            "clipvalue": number("clipvalue"), "global_clipnorm": number("global_clipnorm"),
-            "learning_rate": number("learning_rate")}
+def walk(config: Any) -> Any:
+    """Every dict and list inside a JSON value (iteratively: a learner's archive may nest deeply)."""
+    stack = [config]
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+
+
+def declares_state(config: dict[str, Any]) -> bool:
+    """A stateful layer anywhere, however deeply wrapped: its state would carry rows from one predict to the next."""
+    return any(isinstance(node, dict) and node.get("stateful") not in (None, False) for node in walk(config))
+
+
+def stored_constants(config: dict[str, Any]) -> int:
+    """Numbers the archive's structure carries outside any layer's weights (arrays given to keras.ops): a
+    parameter budget counts them, or a model could hide capacity there."""
+    total = 0
+    for node in walk(config):
+        if isinstance(node, list) and len(node) >= 16 and all(type(v) in (int, float) for v in node):
+            total += len(node)
+    return total
+
+
+def _clamp(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return number if math.isfinite(number) and abs(number) < 1e12 else None
+
+
+def optimizer_facts(model: Any, np: Any) -> dict[str, Any] | None:
+    """The optimizer phase B really trains with, rebuilt by Keras from the archive (a learner's get_config
+    cannot change what this object does)."""
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is None:
+        return None
+    rate = getattr(optimizer, "learning_rate", None)
+    try:
+        rate = float(np.asarray(rate)) if rate is not None else None
+    except Exception:  # noqa: BLE001 - a schedule: no single rate
+        rate = None
+    return {"class": type(optimizer).__name__[:200], "clipnorm": _clamp(getattr(optimizer, "clipnorm", None)),
+            "clipvalue": _clamp(getattr(optimizer, "clipvalue", None)),
+            "global_clipnorm": _clamp(getattr(optimizer, "global_clipnorm", None)), "learning_rate": _clamp(rate)}
 
 
 def unsafe_model_message(text: str) -> str:
@@ -405,47 +462,70 @@ def unsafe_model_message(text: str) -> str:
             f"layer, loss or object. Use built-in Keras layers. Details: {text[:400]}")
 
 
+class HeldoutFailure(Exception):
+    """The model failed on rows that include held-out ones. Its text is fixed: a count or an exception message
+    computed from held-out inputs would carry their values out to the learner."""
+
+
+HELDOUT_FAILURE = ("Your model could not predict every window the grader gave it (some of them held out), so it "
+                   "cannot be scored. Every input row must produce exactly one output row, computed from that row "
+                   "alone, with built-in layers only. For held-out data the grader does not say more: details "
+                   "would reveal values your code must never see.")
+
+
 def predict_rows(model: Any, x: Any, np: Any) -> Any:
     """One forward pass over exactly these rows; the answer must have one output row per input row."""
-    out = model.predict_on_batch(x)
+    try:
+        out = model.predict_on_batch(x)
+    except Exception:  # noqa: BLE001
+        raise HeldoutFailure from None
     if isinstance(out, (list, tuple, dict)):
         raise ContractError("output_shape", "Your model has several outputs; this lesson needs exactly one.")
     out = np.asarray(out, dtype="float64")
     if out.ndim < 1 or out.shape[0] != len(x):
-        raise ContractError("output_shape", f"Your model returned {out.shape[0] if out.ndim else 'no'} row(s) for a "
-                            f"batch of {len(x)} input row(s): every input row must produce exactly one output row, "
-                            "computed from that row alone.")
+        raise HeldoutFailure
     return out
 
 
 def evaluate(job: dict[str, Any], proto: Protocol, keras: Any, np: Any) -> dict[str, Any]:
-    """Load the archive safely, describe it, and predict each of the supervisor's groups as its own forward pass.
+    """Load the archive safely, train it (when the job says so), then predict each of the supervisor's groups as
+    its own forward pass.
 
-    The supervisor put rows that share a held-out value into different groups (and in a secret order), so no
-    forward pass ever holds another row's answer; it also names rows to predict alone, to check that a row's
-    output depends on that row only.
+    No learner code runs here: the archive is loaded with safe_mode=True (built-in layers only). Training uses
+    the archive's own compiled optimizer and loss and the grader's callbacks. The supervisor put rows that share
+    a held-out value into different groups (and in a secret order), so no forward pass ever holds another row's
+    answer; it also names rows to predict alone, to check that a row's output depends on that row only.
+    Everything after the bytes are written depends on the learner's archive: any failure is theirs, never ours.
     """
     with open(MODEL_PATH, "wb") as fh:
         fh.write(job["model"].tobytes())
-    optimizer = archived_optimizer(MODEL_PATH)
+    config = archive_config(MODEL_PATH)
+    if config is not None and declares_state(config):
+        return {"outcome": "contract_error", "check": "batch_invariant",
+                "message": "Your model has a stateful layer (stateful=True, possibly inside a wrapper): it carries "
+                           "its state from one batch into the next, so a window's prediction would depend on the "
+                           "windows graded before it. Remove stateful=True; the grader gives each window its own "
+                           "fresh state."}
+    training = job.get("training")
     try:
-        model = keras.saving.load_model(MODEL_PATH, compile=False, safe_mode=True)
+        model = keras.saving.load_model(MODEL_PATH, compile=training is not None, safe_mode=True)
     except Exception as exc:  # noqa: BLE001 - refusing an unsafe model is an expected outcome
         return {"outcome": "unsafe_model", "check": "safe_model", "message": unsafe_model_message(str(exc))}
-    # From here on everything depends on the learner's archive: any failure is theirs, never the grader's.
     try:
         architecture = {
             "input_shape": shape_of(model.input_shape), "output_shape": shape_of(model.output_shape),
-            "layers": flatten_layers(model), "params": int(model.count_params()), "optimizer": optimizer,
+            "layers": flatten_layers(model), "params": int(model.count_params()),
+            "constants": stored_constants(config) if config is not None else 0, "optimizer": optimizer_facts(model, np),
         }
     except Exception as exc:  # noqa: BLE001
         return {"outcome": "contract_error", "check": "safe_model",
                 "message": f"The grader could not inspect your saved model: {str(exc)[:400]}"}
-    if any(layer.get("stateful") for layer in architecture["layers"]):
-        return {"outcome": "contract_error", "check": "batch_invariant",
-                "message": "Your model has a stateful recurrent layer (stateful=True): it carries its state from one "
-                           "batch into the next, so a window's prediction would depend on the windows graded before "
-                           "it. Remove stateful=True; the grader gives each window its own fresh state."}
+    reported, diverged = None, False
+    if training is not None:
+        if architecture["optimizer"] is None:
+            raise ContractError("contract", "Your saved model has no optimizer: call model.compile(optimizer=..., "
+                                "loss=...) in build_model, so the grader knows how to train it.")
+        reported, diverged = fit(model, training, job["constants"], proto, keras, np)
     proto.send(event="phase", phase="predict")
     x = job["rows"]
     bounds = np.cumsum([0, *job["groups"]])
@@ -454,14 +534,14 @@ def evaluate(job: dict[str, Any], proto: Protocol, keras: Any, np: Any) -> dict[
         alone = [predict_rows(model, x[i:i + 1], np) for i in job["alone"]]
         outputs = np.concatenate(batched)
         alone_out = np.concatenate(alone) if alone else np.zeros((0, *outputs.shape[1:]))
+        result: dict[str, Any] = {"outcome": "ok", "architecture": architecture, "batched": outputs,
+                                  "alone": alone_out, "training": reported, "diverged": diverged}
+        if job.get("sample"):
+            result["sample_ids"] = sample_tokens(model, job["sample"], np)
     except ContractError:
         raise
-    except Exception as exc:  # noqa: BLE001
-        return {"outcome": "contract_error", "check": "output_shape",
-                "message": f"Your model could not predict on inputs of shape {list(x.shape[1:])}: {str(exc)[:400]}"}
-    result: dict[str, Any] = {"outcome": "ok", "architecture": architecture, "batched": outputs, "alone": alone_out}
-    if job.get("sample"):
-        result["sample_ids"] = sample_tokens(model, job["sample"], np)
+    except Exception:  # noqa: BLE001 - HeldoutFailure, or anything odd (a huge output, a failing sample)
+        return {"outcome": "contract_error", "check": "output_shape", "message": HELDOUT_FAILURE}
     return result
 
 
@@ -594,7 +674,7 @@ def main() -> int:
     try:
         kind = protocol.JobKind(job["kind"])
         if kind is protocol.JobKind.train:
-            result = train(job, proto, keras, np)
+            result = build(job, proto, keras, np)
         elif kind is protocol.JobKind.evaluate:
             result = evaluate(job, proto, keras, np)
         elif kind is protocol.JobKind.call:

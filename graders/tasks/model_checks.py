@@ -18,7 +18,7 @@ class TamperedResult(ValueError):
     """Phase A's answer is not what our harness writes: learner code changed the harness or wrote to its pipe."""
 
 
-REPORTED = "reported by the training run (learner code ran there, so this is shown, never scored)"
+REPORTED = "measured by the grader, which trained your saved model itself (none of your code ran there)"
 
 
 def reported_window(trained: TrainAnswer, contract: ModelContract) -> int:
@@ -125,15 +125,17 @@ def output_checks(architecture: Architecture, want: list[Any], what: str) -> lis
 def budget_checks(contract: ModelContract, architecture: Architecture) -> list[Check]:
     checks = []
     if contract.max_params is not None:
-        params = architecture.params
+        params = architecture.params + architecture.constants  # numbers kept outside weights count too
         ok = params <= contract.max_params
         checks.append(Check(
             id="max_params", title=f"At most {contract.max_params:,} parameters", passed=ok, points=1 if ok else 0,
-            message=f"{params:,} parameters." if ok else
-            f"Your model has {params:,} parameters; the budget is {contract.max_params:,}. Use fewer units, or a GRU "
-            "(3 gate blocks) instead of an LSTM (4)."))
+            message=(f"{params:,} parameters." if ok else
+                     f"Your model has {params:,} parameters; the budget is {contract.max_params:,}. Use fewer units, or "
+                     "a GRU (3 gate blocks) instead of an LSTM (4).")
+            + (f" This counts {architecture.constants:,} numbers your model stores as constants outside its layers' "
+               "weights." if architecture.constants else "")))
     if contract.require_gradient_clipping:
-        # From the compiled optimizer saved in the archive, never from what the training run says about itself.
+        # The optimizer phase B rebuilt from the archive and trained with: what clipping it has is what was used.
         optimizer = architecture.optimizer
         clip = optimizer.clipping() if optimizer else {}
         name = optimizer.class_ if optimizer else "not recorded in the saved model"

@@ -3,6 +3,10 @@
 The grader cuts the series into sliding windows of shape (samples, WINDOW, 1), trains your model
 for EPOCHS epochs with BATCH_SIZE, then scores it on a later stretch of the series your code never sees,
 against the naive forecast "tomorrow equals today".
+
+As written, the model runs but has no memory: it throws away all of the window except the last value and
+fits a straight line to it. At best that is the naive forecast again. Submit it once to see the grader
+say so, then give it an LSTM.
 """
 
 import keras
@@ -14,8 +18,19 @@ BATCH_SIZE = 32
 
 def build_model(window: int, n_features: int) -> keras.Model:
     """Return a *compiled* Keras model mapping (window, n_features) -> the next value."""
-    # TODO 1: start with keras.Input(shape=(window, n_features))
-    # TODO 2: add an LSTM layer (try 32 units)
-    # TODO 3: end with a Dense(1) layer: one number, no activation
-    # TODO 4: compile with an optimizer and a regression loss, e.g. "adam" and "mse"
-    raise NotImplementedError("build your model here")
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(window, n_features)),
+            # TODO 1: these two layers keep only the last step of the window, so the model cannot see the
+            #         daily rhythm or anything else that happened earlier. Replace them with a recurrent
+            #         layer that reads every step in order and keeps a memory: the lesson's LSTM.
+            keras.layers.Cropping1D((window - 1, 0)),   # (batch, 1, n_features): the last value only
+            keras.layers.Flatten(),
+            # TODO 2: keep this read-out: one number, no activation (the forecast is a regression).
+            keras.layers.Dense(1),
+        ]
+    )
+    # TODO 3: the defaults work for this straight line; for an LSTM, consider a larger learning rate
+    #         than Adam's default (see the hints).
+    model.compile(optimizer="adam", loss="mse")
+    return model

@@ -162,8 +162,8 @@ function trainingLine(training) {
   if (training.batch_size) parts.push(`batch size ${training.batch_size}`);
   if (training.window) parts.push(`window ${training.window}`);
   if (training.params) parts.push(`${training.params.toLocaleString()} parameters`);
-  // These come from the training run, where the learner's code ran: shown as reported, never scored.
-  const line = h("p", { class: "muted" }, `Trained ${parts.join(", ")} (as reported by the training run).`);
+  // The grader trained the saved model itself, in a sandbox where no learner code runs: measured facts.
+  const line = h("p", { class: "muted" }, `Trained ${parts.join(", ")} by the grader (none of your code ran during training).`);
   if (training.stopped_for_time) {
     return [line, h("p", { class: "notice notice-warn" },
       "Training was stopped at the time limit. Fewer epochs or a smaller model would finish in time.")];
@@ -205,7 +205,7 @@ export function renderReport(container, submission) {
     baselineTable(report),
     trainingLine(report.training),
     heldoutLine(report.heldout),
-    history.length ? chartFigure("loss-chart", "Training and validation loss per epoch, as reported by the training run.") : null,
+    history.length ? chartFigure("loss-chart", "Training and validation loss per epoch, measured by the grader while it trained your model.") : null,
     validation && validation.truth ? chartFigure("prediction-chart",
       "Your predictions against the true series on the validation part (in the data's units).") : null,
     report.plots && report.plots.sample ? samplePlot(report.plots.sample) : null,

@@ -43,8 +43,19 @@ def test_solution_passes_with_exit_0() -> None:
 
 
 @pytest.mark.sandbox
-def test_starter_teaches_and_exits_1() -> None:
+def test_starter_runs_shows_the_lessons_failure_and_exits_1() -> None:
     run = rnnlab("grade", str(LESSON), str(LESSON / "starter.py"), "--json", "-")
+    assert run.returncode == 1
+    report = json.loads(run.stdout)
+    assert report["status"] == "failed" and report["summary"], report["summary"]
+
+
+@pytest.mark.sandbox
+def test_an_unfinished_todo_teaches_and_exits_1(tmp_path: Path) -> None:
+    todo = tmp_path / "todo.py"
+    todo.write_text("import keras\n\nWINDOW = 24\nEPOCHS = 1\nBATCH_SIZE = 32\n\n\n"
+                    "def build_model(window, n_features):\n    raise NotImplementedError('build your model here')\n")
+    run = rnnlab("grade", str(LESSON), str(todo), "--json", "-")
     assert run.returncode == 1
     report = json.loads(run.stdout)
     assert report["status"] == "not_gradable"

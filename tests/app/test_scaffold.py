@@ -37,12 +37,19 @@ def test_bad_input_is_refused(tmp_path: Path, slug: str, task: str, message: str
 
 
 @pytest.mark.sandbox
-def test_scaffolded_lesson_passes_lessons_check(tmp_path: Path) -> None:
+# sequence_prediction and next_token scaffolds are not here yet: their data does not need recurrence (their
+# solutions do not beat least squares / smoothed n-grams by the default margin), tracked in the honest-bars issue.
+@pytest.mark.parametrize("task", ["function_cases", pytest.param("sequence_classification", marks=pytest.mark.slow)])
+def test_scaffolded_lesson_passes_lessons_check(tmp_path: Path, task: str) -> None:
+    """Every task type's scaffold proves itself: its solution passes the default bar (the strongest simple
+    baseline), and its starter runs and is graded failed, showing what the lesson is about."""
     env = {**os.environ, "RNNLAB_LESSONS_DIR": str(tmp_path)}
-    new = subprocess.run([sys.executable, "-m", "app.cli", "lessons", "new", "scaling", "--task", "function_cases"],
+    new = subprocess.run([sys.executable, "-m", "app.cli", "lessons", "new", "scaling", "--task", task],
                          capture_output=True, text=True, cwd=REPO, env=env)
     assert new.returncode == 0, new.stderr
     check = subprocess.run([sys.executable, "-m", "app.cli", "lessons", "check"], capture_output=True, text=True,
-                           cwd=REPO, env=env, timeout=300)
+                           cwd=REPO, env=env, timeout=600)
     assert check.returncode == 0, check.stdout + check.stderr
     assert "scaling" in check.stdout and "1 lesson(s) checked, 0 problem(s)" in check.stdout
+    row = next(line for line in check.stdout.splitlines() if line.startswith("scaling"))
+    assert row.split()[1:5:2] == ["passed", "failed"], row  # solution passed, starter failed

@@ -160,7 +160,7 @@ def test_protocol_flood_is_stopped_early(lstm_lesson: LessonGrading, pool: Worke
     assert report.status.value == "not_gradable"
     assert report.failure is not None and report.failure.value == "output_limit"
     assert "private channel" in report.summary
-    assert report.timings["train"] < 30  # killed at the cap, not at the wall clock
+    assert report.timings["build"] < 30  # killed at the cap, not at the wall clock
 
 
 def test_no_process_can_reach_into_another(lstm_lesson: LessonGrading, pool: WorkerPool) -> None:

@@ -110,7 +110,8 @@ def test_nan_probabilities_are_the_learners_failure_not_a_grader_crash(pool: Wor
 
 
 def test_forged_training_facts_earn_nothing(pool: WorkerPool) -> None:
-    """Clipping is read from the saved archive: a harness patched to report clipnorm=1.0 gains nothing."""
+    """Phase B trains the saved model itself, with the optimizer it rebuilt from the archive: a harness patched to
+    report clipnorm=1.0 (or any history) gains nothing, and what the report shows is what really ran."""
     lesson = load_grading(REPO / "lessons" / "vanishing-gradients")
     code = textwrap.dedent("""
         import sys
@@ -134,7 +135,8 @@ def test_forged_training_facts_earn_nothing(pool: WorkerPool) -> None:
     never_ours(report)
     clipping = next(c for c in report.checks if c.id == "gradient_clipping")
     assert not clipping.passed and clipping.points == 0
-    assert "reported by the training run" in report.training["reported_by"]
+    assert "measured by the grader" in report.training["reported_by"]
+    assert report.training["epochs_run"] == 1 and len(report.history) == 1  # the grader's own run of EPOCHS = 1
 
 
 def test_int_subclass_constants_are_named_honestly(lstm_lesson: LessonGrading, pool: WorkerPool) -> None:
