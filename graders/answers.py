@@ -35,8 +35,12 @@ class OptimizerFacts(_Strict):
     learning_rate: float | None = None
 
     def clipping(self) -> dict[str, float]:
+        """Clip settings that can take effect: a threshold above MAX_USEFUL_CLIP never clips these small models."""
         values = {"clipnorm": self.clipnorm, "clipvalue": self.clipvalue, "global_clipnorm": self.global_clipnorm}
-        return {k: v for k, v in values.items() if v is not None and v > 0}
+        return {k: v for k, v in values.items() if v is not None and 0 < v <= MAX_USEFUL_CLIP}
+
+
+MAX_USEFUL_CLIP = 100.0  # gradient norms of the lessons' models stay far below this; clipnorm=1e11 is no clipping
 
 
 class LayerFacts(_Strict):

@@ -71,6 +71,10 @@ def checked_constants(train_job: dict[str, Any], trained: TrainAnswer) -> dict[s
         value = constants.get(name)
         if type(value) is not int or not low <= value <= high:
             raise TamperedResult(f"the build step reported {name} outside the lesson's contract")
+    # The held-out rows are cut with the reported window and phase B trains with WINDOW: they must be one number,
+    # or a model could be scored on other windows than it trained on (and against a weaker least-squares bar).
+    if trained.reported.window != constants.get("WINDOW"):
+        raise TamperedResult("the build step reported a window other than WINDOW")
     return {name: constants[name] for name, _, _ in train_job["constants"]}
 
 
@@ -90,8 +94,10 @@ def _evaluate(task: Task[Any], grading: LessonGrading, prepared: Any, trained: T
     if evaluation is None:
         return None
     plan = BatchPlan.build(evaluation)
+    want = task.output_shape(grading, prepared)
     emit(PhaseEvent(Stage.evaluate))
-    job = plan.job(trained.model, {**evaluation.extra, **training_job(train_job, trained)})
+    # Phase B skips training and predicting when the output shape is wrong: the structure checks explain it.
+    job = plan.job(trained.model, {**evaluation.extra, **training_job(train_job, trained), "output_shape": want})
     phase_b = _run(pool, job, grading.spec.limits, emit, timings, "evaluate")
     logs.append(phase_b.log)
     if phase_b.answer is None:
@@ -100,7 +106,6 @@ def _evaluate(task: Task[Any], grading: LessonGrading, prepared: Any, trained: T
     assert isinstance(answer, EvaluateAnswer)
     if answer.training is not None:  # measured by the grader: replaces phase A's empty run
         trained.reported, trained.diverged = answer.training, answer.diverged
-    want = task.output_shape(grading, prepared)
     if answer.architecture.output_shape != [None, *want]:
         return Evaluated(architecture=answer.architecture)  # the structure checks explain the output shape
     try:

@@ -419,13 +419,64 @@ def declares_state(config: dict[str, Any]) -> bool:
     return any(isinstance(node, dict) and node.get("stateful") not in (None, False) for node in walk(config))
 
 
+VALUE_HOLDERS = {"__numpy__", "__tensor__", "Constant"}  # serialised arrays and array-valued initializers
+REFERENCES = {"__keras_tensor__"}  # another layer's output: a link in the graph, not a number
+
+
+def _holds_dict(node: Any) -> bool:
+    return any(isinstance(item, dict) for item in walk(node))
+
+
+def _numbers_in(node: Any) -> int:
+    """Scalars inside a value (numbers, and strings or bools that could stand for them), links excluded."""
+    count = 0
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            cls = item.get("class_name")
+            if cls in REFERENCES:
+                continue
+            inner = item.get("config")
+            if cls in VALUE_HOLDERS and isinstance(inner, dict):
+                stack.append(inner.get("value"))
+                continue
+            stack.extend(v for k, v in item.items() if k not in ("class_name", "module", "registered_name", "dtype"))
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif item is not None:
+            count += 1
+    return count
+
+
 def stored_constants(config: dict[str, Any]) -> int:
-    """Numbers the archive's structure carries outside any layer's weights (arrays given to keras.ops): a
-    parameter budget counts them, or a model could hide capacity there."""
+    """Numbers the archive's structure carries outside any layer's weights: arrays handed to keras.ops, scalar
+    operands of operations, array-valued initializers and any array in a layer's config, in whatever nesting or
+    JSON type they were written. A parameter budget counts them, or a model could hide capacity there (or carry
+    weights trained in phase A through an initializer, since phase B rebuilds the weights from the config)."""
     total = 0
-    for node in walk(config):
-        if isinstance(node, list) and len(node) >= 16 and all(type(v) in (int, float) for v in node):
-            total += len(node)
+    stack: list[Any] = [config]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            cls = node.get("class_name")
+            if cls in REFERENCES:
+                continue
+            inner = node.get("config")
+            if cls in VALUE_HOLDERS and isinstance(inner, dict):
+                total += _numbers_in(inner.get("value"))
+                continue
+            for key, value in node.items():
+                if key in ("args", "kwargs"):  # an operation's operands: every number there is a constant
+                    total += _numbers_in(value)
+                else:
+                    stack.append(value)
+        elif isinstance(node, list):
+            if _holds_dict(node):
+                stack.extend(node)
+            else:  # an array written as (nested) lists: small ones are shapes, big ones are data
+                numbers = _numbers_in(node)
+                total += numbers if numbers >= 16 else 0
     return total
 
 
@@ -487,6 +538,22 @@ def predict_rows(model: Any, x: Any, np: Any) -> Any:
     return out
 
 
+def fresh_model(model: Any, seed: int, keras: Any) -> Any:
+    """The learner's architecture with new weights from its initializers (under the grader's seed) and a new
+    optimizer of the same class and settings: weights or optimizer state prepared in phase A, where learner code
+    ran without the lesson's limits, never reach the graded model. Only the optimizer and loss are taken from the
+    learner's compile call; run_eagerly, steps_per_execution and jit_compile are the grader's."""
+    keras.utils.set_random_seed(seed)
+    try:
+        fresh = keras.models.clone_model(model)
+        optimizer = type(model.optimizer).from_config(model.optimizer.get_config())
+        fresh.compile(optimizer=optimizer, loss=model.loss, run_eagerly=False, steps_per_execution=1)
+    except Exception as exc:  # noqa: BLE001 - the learner's archive: their outcome
+        raise ContractError("safe_model", f"The grader could not rebuild your model to train it: {describe(exc)} "
+                            "Use built-in Keras layers, losses and optimizers.") from None
+    return fresh
+
+
 def evaluate(job: dict[str, Any], proto: Protocol, keras: Any, np: Any) -> dict[str, Any]:
     """Load the archive safely, train it (when the job says so), then predict each of the supervisor's groups as
     its own forward pass.
@@ -500,7 +567,12 @@ def evaluate(job: dict[str, Any], proto: Protocol, keras: Any, np: Any) -> dict[
     with open(MODEL_PATH, "wb") as fh:
         fh.write(job["model"].tobytes())
     config = archive_config(MODEL_PATH)
-    if config is not None and declares_state(config):
+    if config is None:  # everything below reads it: an archive we cannot read is refused, never waved through
+        return {"outcome": "unsafe_model", "check": "safe_model",
+                "message": "The grader could not read your saved model's configuration (it is missing, not JSON, "
+                           "or over 8 MiB: models for this lesson need a few kilobytes). Build the model from "
+                           "built-in layers and keep big arrays out of it."}
+    if declares_state(config):
         return {"outcome": "contract_error", "check": "batch_invariant",
                 "message": "Your model has a stateful layer (stateful=True, possibly inside a wrapper): it carries "
                            "its state from one batch into the next, so a window's prediction would depend on the "
@@ -515,16 +587,22 @@ def evaluate(job: dict[str, Any], proto: Protocol, keras: Any, np: Any) -> dict[
         architecture = {
             "input_shape": shape_of(model.input_shape), "output_shape": shape_of(model.output_shape),
             "layers": flatten_layers(model), "params": int(model.count_params()),
-            "constants": stored_constants(config) if config is not None else 0, "optimizer": optimizer_facts(model, np),
+            "constants": stored_constants(config), "optimizer": optimizer_facts(model, np),
         }
     except Exception as exc:  # noqa: BLE001
         return {"outcome": "contract_error", "check": "safe_model",
                 "message": f"The grader could not inspect your saved model: {str(exc)[:400]}"}
     reported, diverged = None, False
+    want = job.get("output_shape")
+    if want is not None and architecture["output_shape"] != [None, *want]:
+        # The parent's structure checks explain the shape; predicting would only send back rows it cannot use.
+        return {"outcome": "ok", "architecture": architecture, "batched": np.zeros((0,)), "alone": np.zeros((0,)),
+                "training": None, "diverged": False}
     if training is not None:
-        if architecture["optimizer"] is None:
-            raise ContractError("contract", "Your saved model has no optimizer: call model.compile(optimizer=..., "
-                                "loss=...) in build_model, so the grader knows how to train it.")
+        if architecture["optimizer"] is None or getattr(model, "loss", None) is None:
+            raise ContractError("contract", "Your saved model has no optimizer or loss: call model.compile(optimizer="
+                                "..., loss=...) in build_model, so the grader knows how to train it.")
+        model = fresh_model(model, int(training.get("seed", 0)), keras)
         reported, diverged = fit(model, training, job["constants"], proto, keras, np)
     proto.send(event="phase", phase="predict")
     x = job["rows"]

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from graders.answers import Architecture, TrainAnswer
+from graders.answers import MAX_USEFUL_CLIP, Architecture, TrainAnswer
 from graders.report import Check, Failure, GradeReport
 from graders.spec import ModelContract
 
@@ -142,8 +142,9 @@ def budget_checks(contract: ModelContract, architecture: Architecture) -> list[C
         checks.append(Check(
             id="gradient_clipping", title="Gradient clipping is configured", passed=bool(clip), points=1 if clip else 0,
             message=f"{name} with {', '.join(f'{k}={v:g}' for k, v in clip.items())}." if clip else
-            f"Your optimizer ({name}) does not clip gradients. Pass clipnorm=1.0 (or clipvalue / "
-            "global_clipnorm), e.g. keras.optimizers.Adam(learning_rate=1e-3, clipnorm=1.0)."))
+            f"Your optimizer ({name}) does not clip gradients (a threshold above {MAX_USEFUL_CLIP:g} never takes "
+            "effect here). Pass clipnorm=1.0 (or clipvalue / global_clipnorm), e.g. "
+            "keras.optimizers.Adam(learning_rate=1e-3, clipnorm=1.0)."))
     return checks
 
 
