@@ -7,7 +7,7 @@ BATCH_SIZE = 32
 
 
 def build_model(timesteps: int, n_features: int) -> keras.Model:
-    """Return a compiled model mapping (timesteps, 2) -> the sum of the two marked values."""
+    """Return a compiled model mapping (timesteps, 2) -> first marked value minus second marked value."""
     model = keras.Sequential(
         [
             keras.Input(shape=(timesteps, n_features)),

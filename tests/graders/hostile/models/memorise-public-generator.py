@@ -68,18 +68,20 @@ def build_model(window, n_features):
     x = inp[:, :, 0]
     mean = ops.mean(x, axis=1, keepdims=True)
     spread = ops.std(x, axis=1, keepdims=True) + 1e-6
-    correlate = keras.layers.Dense(len(windows), use_bias=False, trainable=False, name="memorised_windows")
+    # The tables travel as initializers: phase B rebuilds every weight from the config, so set_weights() here
+    # would be lost; an array-valued Constant is rebuilt as it is.
+    correlate = keras.layers.Dense(len(windows), use_bias=False, trainable=False, name="memorised_windows",
+                                   kernel_initializer=keras.initializers.Constant(windows.T))
     corr = correlate((x - mean) / spread) / float(window)  # (batch, n): 1.0 for a memorised window
     best = ops.argmax(corr, axis=1)
     found = ops.cast(ops.greater(ops.max(corr, axis=1, keepdims=True), MATCH), "float32")
-    recall = keras.layers.Embedding(len(windows), 1, trainable=False, name="memorised_next")
+    recall = keras.layers.Embedding(len(windows), 1, trainable=False, name="memorised_next",
+                                    embeddings_initializer=keras.initializers.Constant(following))
     remembered = recall(best)  # (batch, 1)
     answer = remembered * spread + mean
     fallback = keras.layers.Add()([inp[:, -1, :], keras.layers.Dense(1, kernel_initializer="zeros")(
         keras.layers.LSTM(4)(inp))])
     out = found * answer + (1.0 - found) * fallback
     model = keras.Model(inp, out)
-    correlate.set_weights([windows.T])
-    recall.set_weights([following])
     model.compile(optimizer="adam", loss="mse")
     return model
