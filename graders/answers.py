@@ -49,6 +49,8 @@ class LayerFacts(_Strict):
     return_sequences: bool | None = None
     wraps: str | None = Field(None, max_length=200)
     stateful: bool = False
+    # Recurrent layers only: does disturbing its weights change the model's output? (None: not measured)
+    influential: bool | None = None
 
 
 Shape = list[int | None]
@@ -66,6 +68,14 @@ class Architecture(_Strict):
 
     def layer_classes(self) -> set[str]:
         return {layer.class_ for layer in self.layers} | {layer.wraps for layer in self.layers if layer.wraps}
+
+    def live_layers(self) -> list[LayerFacts]:
+        """Layers that take part in the prediction: a recurrent layer whose output is thrown away does not."""
+        return [layer for layer in self.layers if layer.influential is not False]
+
+    def live_layer_classes(self) -> set[str]:
+        live = self.live_layers()
+        return {layer.class_ for layer in live} | {layer.wraps for layer in live if layer.wraps}
 
 
 class TrainingReport(_Strict):

@@ -159,8 +159,9 @@ def explain_build_error(exc: Exception, input_shape: tuple[Any, ...]) -> Contrac
     return ContractError("contract", f"build_model raised {describe(exc)}")
 
 
-def flatten_layers(model: Any) -> list[dict[str, Any]]:
-    """Every layer, nested models and wrappers included, as plain facts (class, return_sequences)."""
+def flatten_layers(model: Any, objects: list[Any] | None = None) -> list[dict[str, Any]]:
+    """Every layer, nested models and wrappers included, as plain facts (class, return_sequences); `objects`, if
+    given, receives the layer objects in the same order."""
     found: list[dict[str, Any]] = []
 
     def visit(layer: Any) -> None:
@@ -178,6 +179,8 @@ def flatten_layers(model: Any) -> list[dict[str, Any]]:
             if getattr(inner, "stateful", False):
                 entry["stateful"] = True
         found.append(entry)
+        if objects is not None:
+            objects.append(layer)
         for child in getattr(layer, "layers", []) or []:
             visit(child)
 
@@ -538,6 +541,38 @@ def predict_rows(model: Any, x: Any, np: Any) -> Any:
     return out
 
 
+def mark_influence(model: Any, probe: Any, np: Any) -> list[dict[str, Any]]:
+    """Layer facts where each recurrent layer says whether it matters: its weights are disturbed (noise of sd 1)
+    and the model's output on public rows must move. A GRU multiplied by 0 beside a linear path does not, and
+    earns no "uses a recurrent layer" credit."""
+    objects: list[Any] = []
+    layers = flatten_layers(model, objects)
+    try:
+        base = np.asarray(model.predict_on_batch(probe), dtype="float64")
+    except Exception:  # noqa: BLE001 - not measurable: leave influence unknown
+        return layers
+    if not np.isfinite(base).all():  # a diverged model: the finite-predictions check speaks for it
+        return layers
+    rng = np.random.default_rng(0)
+    for entry, layer in zip(layers, objects, strict=True):
+        if entry["class"] not in RECURRENT and entry.get("wraps") not in RECURRENT:
+            continue
+        weights = list(layer.weights)
+        saved = [w.numpy() for w in weights]
+        try:
+            for w, value in zip(weights, saved, strict=True):
+                w.assign(value + rng.normal(0.0, 1.0, value.shape).astype(value.dtype))
+            moved = np.asarray(model.predict_on_batch(probe), dtype="float64")
+            change = float(np.nanmax(np.abs(moved - base))) if base.size else 0.0
+            entry["influential"] = bool(change > 1e-4 * (1.0 + float(np.nanmax(np.abs(base)))))
+        except Exception:  # noqa: BLE001
+            pass
+        finally:
+            for w, value in zip(weights, saved, strict=True):
+                w.assign(value)
+    return layers
+
+
 def fresh_model(model: Any, seed: int, keras: Any) -> Any:
     """The learner's architecture with new weights from its initializers (under the grader's seed) and a new
     optimizer of the same class and settings: weights or optimizer state prepared in phase A, where learner code
@@ -604,6 +639,8 @@ def evaluate(job: dict[str, Any], proto: Protocol, keras: Any, np: Any) -> dict[
                                 "..., loss=...) in build_model, so the grader knows how to train it.")
         model = fresh_model(model, int(training.get("seed", 0)), keras)
         reported, diverged = fit(model, training, job["constants"], proto, keras, np)
+        probe = training_arrays(training["data"], job["constants"], np)[2][:64]  # public validation rows
+        architecture["layers"] = mark_influence(model, probe, np)
     proto.send(event="phase", phase="predict")
     x = job["rows"]
     bounds = np.cumsum([0, *job["groups"]])

@@ -74,8 +74,12 @@ def layer_classes(architecture: Architecture) -> set[str]:
 
 
 def layer_checks(contract: ModelContract, architecture: Architecture) -> list[Check]:
-    classes = layer_classes(architecture)
+    classes = architecture.live_layer_classes()
     have = ", ".join(sorted(c for c in classes if c != "InputLayer")) or "no layers"
+    dead = sorted(layer_classes(architecture) - classes)
+    if dead:  # present, but its output never reaches the prediction: a name, not a memory
+        have += (f" (and a {', '.join(dead)} whose output does not change your model's prediction: it is multiplied "
+                 "away or not connected to the output, so its memory is never used)")
     checks = []
     if contract.required_layers:
         missing = [name for name in contract.required_layers if name not in classes]
@@ -97,7 +101,7 @@ def layer_checks(contract: ModelContract, architecture: Architecture) -> list[Ch
 
 def output_checks(architecture: Architecture, want: list[Any], what: str) -> list[Check]:
     output = architecture.output_shape
-    recurrent = [layer for layer in architecture.layers if layer.class_ in RECURRENT or layer.wraps in RECURRENT]
+    recurrent = [layer for layer in architecture.live_layers() if layer.class_ in RECURRENT or layer.wraps in RECURRENT]
     last_returns_sequences = bool(recurrent) and bool(recurrent[-1].return_sequences)
     title = "Recurrent layers pass sequences correctly"
     if output == want:

@@ -43,9 +43,12 @@ def test_a_recurrent_layer_in_name_only_does_not_pass(pool: WorkerPool, store: H
     assert report.status.value == "failed", f"{report.status.value}: {report.summary}"
     assert report.heldout == "private"
     structural = [c for c in report.checks if c.id in STRUCTURE]
-    assert structural and all(c.passed for c in structural), [(c.id, c.message) for c in structural if not c.passed]
+    dead = any("does not change your model's prediction" in c.message for c in structural)
+    # A token layer whose output is thrown away also loses its structure points (graded as absent); one that is
+    # wired in but adds nothing passes them, and then the bar alone must stop it.
+    assert structural and (dead or all(c.passed for c in structural)), [(c.id, c.message) for c in structural]
     beats = next(c for c in report.checks if c.id == "beats_baseline")
-    assert not beats.passed, beats.message  # the bar, and only the bar, stops it
+    assert not beats.passed, beats.message
     bar = next(b for b in report.baselines if b.bar)
     assert bar.id in ("linear", "linear_flat", "order_blind", "ngram") or bar.id.startswith("seasonal_"), bar
     assert "To improve:" in beats.message

@@ -4,7 +4,7 @@ Phase A runs the learner's module and saves the untrained, compiled model; phase
 with safe_mode=True, trains it with the grader's callbacks, reads clipping from the rebuilt optimizer, counts
 constants stored in the archive's config toward max_params, refuses stateful layers and predicts held-out rows.
 Each test is one hostile submission (a Python file, nothing else) and asserts the SAFE outcome. Attacks that
-still succeed are kept as xfail(strict=True) with reason "HOLE: ...": they document an open class.
+still succeeded were fixed; each test now pins the fix.
 
 Phase A is hostile: learner code shares the interpreter with graders/worker.py (run as __main__), so it can
 replace harness functions (check_model, pack) or keras.Model.save and hand phase B any archive it likes.
@@ -386,8 +386,6 @@ def test_hand_edited_compile_configs_are_never_our_error(pool: WorkerPool, name:
     assert "our bug" not in report.summary and "grader itself" not in report.summary, report.summary
 
 
-@pytest.mark.xfail(strict=True, reason="HOLE (pre-existing): 'Uses GRU' and 'Recurrent layers pass sequences' are "
-                   "credited for a GRU whose output is multiplied by 0; the model is a linear Dense on the window")
 def test_a_decoy_recurrent_layer_earns_no_layer_points(pool: WorkerPool) -> None:
     code = """
         import keras
@@ -404,7 +402,9 @@ def test_a_decoy_recurrent_layer_earns_no_layer_points(pool: WorkerPool) -> None
             return model
     """
     report = graded("gru-vs-lstm", code, pool)
-    assert not check(report, "layers").passed
+    layers = check(report, "layers")
+    assert not layers.passed and "does not change your model's prediction" in layers.message, layers.message
+    assert not check(report, "return_sequences").passed  # no live recurrent layer to wire
 
 
 # ---------------------------------------------------------------- classes 3/4: errors, crashes, blame
