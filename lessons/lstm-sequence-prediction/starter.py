@@ -2,11 +2,12 @@
 
 The grader cuts the series into sliding windows of shape (samples, WINDOW, 1), trains your model
 for EPOCHS epochs with BATCH_SIZE, then scores it on a later stretch of the series your code never sees,
-against the naive forecast "tomorrow equals today".
+against the strongest of several simple forecasts ("repeat the last value", the training mean, "the same
+hour yesterday", and least squares on your window).
 
 As written, the model runs but has no memory: it throws away all of the window except the last value and
-fits a straight line to it. At best that is the naive forecast again. Submit it once to see the grader
-say so, then give it an LSTM.
+fits a straight line to it. That cannot follow the daily cycle, let alone the demand-response switch, so it
+loses to least squares on the window. Submit it once to see the grader say so, then give it an LSTM.
 """
 
 import keras

@@ -135,5 +135,7 @@ def test_the_same_memoriser_passes_a_public_tail_which_the_report_flags(pool: Wo
     only, and every such report says so (heldout == "public")."""
     public = graded("lstm-sequence-prediction", "memorise-public-generator.py", pool, None)
     assert public.heldout == "public"
-    assert public.status.value == "passed" and public.score == 1.0
+    assert next(c for c in public.checks if c.id == "beats_baseline").passed  # the held-out score is perfect...
     assert public.metrics["heldout_rmse"] < 0.01 * public.metrics["baseline_rmse"]
+    # ... though its LSTM, idle on every memorised row, is graded as absent ("a recurrent layer must matter").
+    assert not next(c for c in public.checks if c.id == "layers").passed

@@ -7,6 +7,7 @@ import pytest
 
 from graders import HeldoutStore, LessonGrading
 from graders.answers import Architecture, TrainAnswer, TrainingReport
+from graders.baselines import linear_regression
 from graders.heldout import HeldoutMode
 from graders.report import Epoch
 from graders.tasks import model_checks
@@ -63,12 +64,28 @@ def fake_results(lesson: LessonGrading, predictor) -> tuple[TrainAnswer, Evaluat
     return trained, Evaluated(architecture=ARCHITECTURE, predictions=preds)
 
 
+def the_bar(split) -> object:  # type: ignore[no-untyped-def]
+    """The lesson's bar, least squares on the learner's window fit on the training part, as a predictor."""
+    x_fit, y_fit = make_windows(split.scaled[:split.validation_start], 24)
+    return lambda x: linear_regression(x_fit[..., 0], y_fit[:, :1], x[..., 0])
+
+
+def test_the_bars_own_forecast_earns_no_baseline_credit(lstm_lesson: LessonGrading) -> None:
+    split = TASK.prepare(lstm_lesson, None)
+    trained, evaluated = fake_results(lstm_lesson, the_bar(split))  # exactly the bar
+    report = score(lstm_lesson, split, trained, evaluated)
+    check = next(c for c in report.checks if c.id == "beats_baseline")
+    assert not check.passed and check.points == 0
+    assert report.metrics["ratio_to_baseline"] == pytest.approx(1.0, rel=1e-3)
+    assert report.status.value == "failed"
+
+
 def test_naive_predictions_earn_no_baseline_credit(lstm_lesson: LessonGrading) -> None:
-    trained, evaluated = fake_results(lstm_lesson, lambda x: x[:, -1, :1])  # exactly the baseline
+    trained, evaluated = fake_results(lstm_lesson, lambda x: x[:, -1, :1])  # "tomorrow equals today"
     report = score(lstm_lesson, TASK.prepare(lstm_lesson, None), trained, evaluated)
     check = next(c for c in report.checks if c.id == "beats_baseline")
     assert not check.passed and check.points == 0
-    assert report.metrics["ratio_to_baseline"] == pytest.approx(1.0)
+    assert report.metrics["ratio_to_baseline"] > 1.0  # worse than least squares, the bar of this lesson
     assert report.status.value == "failed"
 
 
@@ -90,11 +107,13 @@ def test_partial_credit_between_baseline_and_margin(lstm_lesson: LessonGrading) 
     split = TASK.prepare(lstm_lesson, None)
     _, y = make_windows(split.scaled[split.heldout_start - 24:], 24)
 
+    bar = the_bar(split)
+
     def halfway(x: np.ndarray) -> np.ndarray:
-        naive = x[:, -1, :1]
-        if len(x) == len(y):  # held-out: 10 % better than naive when the margin is 20 %
-            return naive + 0.1 * (y - naive) / 1.0
-        return naive
+        forecast = bar(x)  # type: ignore[operator]
+        if len(x) == len(y):  # held-out: 10 % of the way from the bar to the truth when the margin is 20 %
+            return forecast + 0.1 * (y - forecast)
+        return forecast
 
     trained, evaluated = fake_results(lstm_lesson, halfway)
     report = score(lstm_lesson, split, trained, evaluated)

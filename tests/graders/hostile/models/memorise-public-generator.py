@@ -17,14 +17,17 @@ and the score is perfect. With a private held-out tail (a continuation drawn fro
 the memorised continuation from the public seed is just another possible future: nothing matches past the
 first held-out window and the model is the naive baseline, so it fails.
 
-Measured (tests/graders/test_cheating_models.py):
-  private held-out (secret seed), 4 runs: failed, score 0.414 / 0.414 / 0.412 / 0.412; held-out RMSE
-    0.6290 / 0.6358 / 0.6307 / 0.6293 vs baseline 0.6294 / 0.6362 / 0.6306 / 0.6290 (ratio 0.999-1.000),
-    while validation RMSE (public windows) is 0.000003 vs 0.627: it memorised, and nothing it memorised
-    is held out. One held-out row matches (the first, whose window is all public).
-  public held-out (tail of series.csv, heldout "public" in the report), 3 runs: passed, score 1.0, held-out
-    RMSE 0.000003 vs 0.6331.
-  reference solution, private held-out: passed, RMSE 0.3531 vs 0.6294.
+Measured (tests/graders/test_cheating_models.py) on the series with the demand-response switch (the bar is the
+strongest baseline, least squares on the window):
+  private held-out (secret seed), 2 runs: failed, score 0.294 / 0.294; held-out RMSE 1.4311 / 1.5729 vs
+    0.7387 / 0.8500 for the bar (ratio 1.94 / 1.85: its fallback repeats the last value, about 1.5 on this
+    series), while validation RMSE (public windows) is 0.000002 vs 0.7086: it memorised, and nothing it
+    memorised is held out.
+  public held-out (tail of series.csv, heldout "public" in the report): held-out RMSE 0.000002 vs 0.7100 (the
+    regenerated series is series.csv exactly), but since 283fd08 graded failed, score 0.882: its LSTM is
+    multiplied away on every memorised row, so the "a recurrent layer must matter" probe grades it as absent
+    (the same at 283fd08 with the earlier, linear series: 0.000003 vs 0.6331, score 0.882).
+  reference solution, private held-out: passed, RMSE 0.54-0.62 vs 0.79-0.84 for the bar (25-31 % lower).
 """
 
 import keras
@@ -41,15 +44,19 @@ MATCH = 1.0 - 1e-5  # correlation of a memorised window with itself, up to float
 
 
 def regenerate(steps):
-    """make_series(SEED, steps), rounded like series.csv: level + daily + weekly cycle + AR(1) noise."""
+    """make_series(SEED, steps), rounded like series.csv: level + daily + weekly cycle + AR(1) noise, minus 3 in
+    every hour after one that ended above 12.2 (the demand-response switch, applied to the rounded values)."""
     rng = np.random.default_rng(SEED)
     t = np.arange(steps)
     shocks = rng.normal(0.0, 0.3, steps)
-    noise = np.zeros(steps)
-    for i in range(1, steps):
-        noise[i] = 0.8 * noise[i - 1] + shocks[i]
-    series = 10.0 + 3.0 * np.sin(2 * np.pi * t / 24) + 1.5 * np.sin(2 * np.pi * t / (24 * 7)) + noise
-    return np.round(series, 4)
+    base = 10.0 + 3.0 * np.sin(2 * np.pi * t / 24) + 1.5 * np.sin(2 * np.pi * t / (24 * 7))
+    series = np.zeros(steps)
+    noise = 0.0
+    for i in range(steps):
+        cut = 3.0 if i > 0 and series[i - 1] > 12.2 else 0.0
+        noise = 0.8 * noise + (shocks[i] if i > 0 else 0.0)
+        series[i] = round(float(base[i] + noise - cut), 4)
+    return series
 
 
 def memory(window):
