@@ -97,7 +97,7 @@ function baselineTable(report) {
     h("h4", {}, "Your model against simple models (no recurrence)"),
     h("p", { class: "muted" }, "Each was fit on the training part only and scored on the same held-out data as your "
       + "model. The pass mark is set against the one marked 'bar'."),
-    h("div", { class: "table-wrap" }, h("table", {},
+    h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": "Your model against the simple models" }, h("table", {},
       h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Model"), h("th", { scope: "col" }, `Held-out ${METRICS[kind].label}`),
         h("th", { scope: "col" }, "You beat it?"), h("th", { scope: "col" }, "Beating it means"))),
       h("tbody", {},
@@ -119,7 +119,7 @@ function metricTable(metrics, barTitle) {
       ["Validation", `validation_${kind}`, `validation_baseline_${kind}`]].filter(([, mine]) => mine in metrics);
     rows.forEach(([, mine, base]) => { used.add(mine); used.add(base); });
     comparison = [
-      h("div", { class: "table-wrap" }, h("table", {},
+      h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": "Your model against the bar" }, h("table", {},
         h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Data"), h("th", { scope: "col" }, "Your model"),
           h("th", { scope: "col" }, barTitle ? `Bar: ${barTitle}` : "Baseline"))),
         h("tbody", {}, rows.map(([label, mine, base]) => h("tr", {}, h("th", { scope: "row" }, label),
@@ -149,7 +149,7 @@ function confusionPlot(confusion) {
   const labels = confusion.labels || [];
   return h("section", { class: "confusion" }, h("h4", {}, "Confusion matrix (held-out)"),
     h("p", { class: "muted" }, "Rows: the true class. Columns: what your model predicted. The diagonal is right."),
-    h("div", { class: "table-wrap" }, h("table", {},
+    h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": "Confusion matrix" }, h("table", {},
       h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "True ↓ · predicted →"),
         labels.map((l) => h("th", { scope: "col" }, String(l))))),
       h("tbody", {}, (confusion.matrix || []).map((row, i) => h("tr", {}, h("th", { scope: "row" }, String(labels[i])),
