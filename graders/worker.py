@@ -325,8 +325,9 @@ def build(job: dict[str, Any], proto: Protocol, keras: Any, np: Any) -> dict[str
 
 
 def fit(model: Any, training: dict[str, Any], constants: dict[str, int], proto: Protocol, keras: Any,
-        np: Any) -> tuple[dict[str, Any], bool]:
-    """Phase B's training of the loaded archive, with the grader's callbacks only: its facts are measured."""
+        np: Any) -> tuple[dict[str, Any], bool, Any]:
+    """Phase B's training of the loaded archive, with the grader's callbacks only: its facts are measured. Also
+    returns the public validation inputs, which the influence probe reuses."""
     keras.utils.set_random_seed(int(training.get("seed", 0)))
     x_train, y_train, x_val, y_val = training_arrays(training["data"], constants, np)
     epochs, batch_size = constants["EPOCHS"], constants["BATCH_SIZE"]
@@ -353,7 +354,7 @@ def fit(model: Any, training: dict[str, Any], constants: dict[str, int], proto: 
         "history": [{"epoch": i + 1, "loss": v, "val_loss": val_losses[i] if i < len(val_losses) else None}
                     for i, v in enumerate(losses)],
     }
-    return reported, diverged
+    return reported, diverged, x_val
 
 
 # ---------------------------------------------------------------- function cases (no Keras model)
@@ -638,8 +639,8 @@ def evaluate(job: dict[str, Any], proto: Protocol, keras: Any, np: Any) -> dict[
             raise ContractError("contract", "Your saved model has no optimizer or loss: call model.compile(optimizer="
                                 "..., loss=...) in build_model, so the grader knows how to train it.")
         model = fresh_model(model, int(training.get("seed", 0)), keras)
-        reported, diverged = fit(model, training, job["constants"], proto, keras, np)
-        probe = training_arrays(training["data"], job["constants"], np)[2][:64]  # public validation rows
+        reported, diverged, x_val = fit(model, training, job["constants"], proto, keras, np)
+        probe = x_val[:64]  # public validation rows
         architecture["layers"] = mark_influence(model, probe, np)
     proto.send(event="phase", phase="predict")
     x = job["rows"]
