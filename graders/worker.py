@@ -542,10 +542,41 @@ def predict_rows(model: Any, x: Any, np: Any) -> Any:
     return out
 
 
+def layer_output_varies(model: Any, layer: Any, probe: Any, np: Any) -> bool | None:
+    """Whether the layer's output differs between the probe's rows (None when it cannot be observed).
+
+    Its `call` is wrapped for one eager pass of the model, which reaches layers inside nested models and
+    wrappers alike. A layer whose output is the same for every input carries no information about the input,
+    whatever its weights would do if disturbed: a GRU with all-zero frozen weights outputs 0 for every
+    sequence, yet noise on those weights makes the output move.
+    """
+    seen: list[Any] = []
+    original = layer.call
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        out = original(*args, **kwargs)
+        seen.append(out[0] if isinstance(out, (list, tuple)) else out)
+        return out
+
+    layer.call = recording
+    try:
+        model(probe, training=False)
+        outputs = [np.asarray(out, dtype="float64") for out in seen]
+    except Exception:  # noqa: BLE001 - not observable this way: the weight disturbance alone decides
+        return None
+    finally:
+        del layer.call
+    if not outputs or any(out.ndim < 1 or out.shape[0] < 2 or not np.isfinite(out).all() for out in outputs):
+        return None
+    return any(float(np.ptp(out, axis=0).max(initial=0.0)) > 1e-6 * (1.0 + float(np.abs(out).max(initial=0.0)))
+               for out in outputs)
+
+
 def mark_influence(model: Any, probe: Any, np: Any) -> list[dict[str, Any]]:
-    """Layer facts where each recurrent layer says whether it matters: its weights are disturbed (noise of sd 1)
-    and the model's output on public rows must move. A GRU multiplied by 0 beside a linear path does not, and
-    earns no "uses a recurrent layer" credit."""
+    """Layer facts where each recurrent layer says whether it matters. Its output must differ between public
+    rows (a constant carries nothing), and when its weights are disturbed (noise of sd 1) the model's output on
+    those rows must move. A GRU multiplied by 0 beside a linear path fails the second, a GRU frozen at all-zero
+    weights the first; neither earns "uses a recurrent layer" credit."""
     objects: list[Any] = []
     layers = flatten_layers(model, objects)
     try:
@@ -557,6 +588,9 @@ def mark_influence(model: Any, probe: Any, np: Any) -> list[dict[str, Any]]:
     rng = np.random.default_rng(0)
     for entry, layer in zip(layers, objects, strict=True):
         if entry["class"] not in RECURRENT and entry.get("wraps") not in RECURRENT:
+            continue
+        if layer_output_varies(model, layer, probe, np) is False:
+            entry["influential"] = False
             continue
         weights = list(layer.weights)
         saved = [w.numpy() for w in weights]

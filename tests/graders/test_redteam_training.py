@@ -407,6 +407,48 @@ def test_a_decoy_recurrent_layer_earns_no_layer_points(pool: WorkerPool) -> None
     assert not check(report, "return_sequences").passed  # no live recurrent layer to wire
 
 
+def test_a_recurrent_layer_frozen_at_zero_earns_no_layer_points(pool: WorkerPool) -> None:
+    """All-zero frozen weights: the GRU outputs 0 for every sequence, so it carries nothing, although noise on
+    those weights would make the prediction move (its Dense read-out keeps its random initial weights)."""
+    code = """
+        import keras
+        WINDOW = 16
+        EPOCHS = 1
+        BATCH_SIZE = 256
+
+        def build_model(window, n_features):
+            inputs = keras.Input(shape=(window, n_features))
+            linear = keras.layers.Dense(1)(keras.layers.Flatten()(inputs))
+            frozen = keras.layers.GRU(4, kernel_initializer="zeros", recurrent_initializer="zeros",
+                                      bias_initializer="zeros", trainable=False)(inputs)
+            model = keras.Model(inputs, keras.layers.Add()([linear, keras.layers.Dense(1)(frozen)]))
+            model.compile(optimizer="adam", loss="mse")
+            return model
+    """
+    report = graded("gru-vs-lstm", code, pool)
+    layers = check(report, "layers")
+    assert not layers.passed and "the same for every input" in layers.message, layers.message
+
+
+def test_a_live_recurrent_layer_beside_a_linear_path_keeps_its_layer_points(pool: WorkerPool) -> None:
+    """The other side of the two tests above: a GRU that is trained and added to a linear path is a real memory."""
+    code = """
+        import keras
+        WINDOW = 16
+        EPOCHS = 1
+        BATCH_SIZE = 256
+
+        def build_model(window, n_features):
+            inputs = keras.Input(shape=(window, n_features))
+            linear = keras.layers.Dense(1)(keras.layers.Flatten()(inputs))
+            model = keras.Model(inputs, keras.layers.Add()([linear, keras.layers.Dense(1)(keras.layers.GRU(4)(inputs))]))
+            model.compile(optimizer="adam", loss="mse")
+            return model
+    """
+    layers = check(graded("gru-vs-lstm", code, pool), "layers")
+    assert layers.passed, layers.message
+
+
 # ---------------------------------------------------------------- classes 3/4: errors, crashes, blame
 
 
