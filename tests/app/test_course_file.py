@@ -17,6 +17,7 @@ from app.course_file import (
     Counts,
     CourseFile,
     CourseFileError,
+    LatePolicy,
     add_days,
     check_course_file,
     days_between,
@@ -280,3 +281,24 @@ def test_days_between_is_the_least_whole_number_of_wall_clock_days(start: dateti
 def test_fixed_offset_zones_are_accepted_as_offsets() -> None:
     course = parse("[deadlines]\ngru-vs-lstm = 2027-01-15T23:59:00-05:00\n")
     assert course.due("gru-vs-lstm") == datetime(2027, 1, 15, 23, 59, tzinfo=timezone(timedelta(hours=-5)))
+
+
+# --- the docs ---------------------------------------------------------------------------------------------------------
+
+def course_file_docs() -> str:
+    text = (REPO_LESSONS.parent / "docs" / "authoring.md").read_text(encoding="utf-8")
+    return text.split("\n## The course file\n", 1)[1].split("\n## ", 1)[0]
+
+
+def test_docs_document_every_field() -> None:
+    docs = course_file_docs()
+    for name in CourseFile.model_fields:
+        assert f"`{name}`" in docs or f"`[{name}]" in docs, name
+    for name in LatePolicy.model_fields:
+        assert f"`[late] {name}`" in docs, name
+
+
+def test_the_docs_example_is_a_valid_course_file() -> None:
+    example = course_file_docs().split("```toml\n", 1)[1].split("```", 1)[0]
+    course = parse_course_file(example, Path("docs/authoring.md"), repo_slugs())
+    assert course.timezone == "Europe/Berlin" and len(course.deadlines) == 3 and course.late.last_accepted == 7
