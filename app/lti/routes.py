@@ -1,0 +1,105 @@
+"""The LTI HTTP endpoints: GET/POST /lti/login, POST /lti/launch, GET /lti/jwks.json. Maps LTI errors to 4xx/502."""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from app.lti.errors import LaunchRefused, LoginRefused, PlatformUnavailable, StateCookieMissing
+from app.lti.launch import STATE_LIFETIME, LoginRequest
+from app.lti.tool import LtiTool
+
+log = logging.getLogger(__name__)
+
+STATE_COOKIE_PREFIX = "lti_state_"  # one cookie per login: two lessons on one LMS page launch side by side
+STATE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
+# Our own small pages may show inside the LMS frame; they hold no action a clickjacker could use.
+PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors *"
+
+
+def _page(status: int, title: str, message: str, code: str, link: str | None = None) -> HTMLResponse:
+    extra = (f'<p><a href="{html.escape(link)}" target="_blank" rel="noopener">Open RNN Lab in a new window</a></p>'
+             if link else "")
+    body = (f"<!doctype html><html lang=en><meta charset=utf-8><title>{html.escape(title)}</title>"
+            f"<h1>{html.escape(title)}</h1><p>{html.escape(message)}</p>{extra}"
+            f"<p><small>LTI error: {html.escape(code)}</small></p></html>")
+    return HTMLResponse(body, status_code=status, headers={"Content-Security-Policy": PAGE_CSP,
+                                                           "Cache-Control": "no-store", "X-LTI-Error": code})
+
+
+async def _params(request: Request) -> dict[str, Any]:
+    if request.method == "POST":
+        form = await request.form()
+        return {k: v for k, v in form.items() if isinstance(v, str)}
+    return dict(request.query_params)
+
+
+def make_router(tool: LtiTool) -> APIRouter:
+    router = APIRouter(prefix="/lti", tags=["lti"])
+
+    @router.api_route("/login", methods=["GET", "POST"], include_in_schema=False)
+    async def lti_login(request: Request) -> Response:
+        try:
+            login = LoginRequest.model_validate(await _params(request))
+        except ValidationError as exc:
+            missing = ", ".join(str(e["loc"][0]) for e in exc.errors())
+            return _page(400, "Cannot start the launch", f"The login request lacks: {missing}.", "bad_login")
+        try:
+            redirect = await run_in_threadpool(tool.validator.begin_login, login)
+        except LoginRefused as exc:
+            return _page(400, "Cannot start the launch", exc.message, exc.code)
+        response = RedirectResponse(redirect.url, status_code=302)
+        # The launch POST comes back from the LMS's page: a cross-site request that only carries SameSite=None
+        # cookies. Partitioned (CHIPS) keeps it working where third-party cookies are blocked; Secure is required
+        # by both (dropped only for a loopback http tool URL, where tests run).
+        response.set_cookie(STATE_COOKIE_PREFIX + redirect.state, redirect.state,
+                            max_age=int(STATE_LIFETIME.total_seconds()), path="/lti/", httponly=True,
+                            samesite="none" if tool.secure_cookies else "lax", secure=tool.secure_cookies,
+                            partitioned=tool.secure_cookies)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @router.post("/launch", include_in_schema=False)
+    async def lti_launch(request: Request) -> Response:
+        form = await _params(request)
+        # Validation and account mapping touch the database and the platform's JWKS: keep them off the loop.
+        return await run_in_threadpool(_launch, form, request.cookies)
+
+    def _launch(form: dict[str, Any], cookies: dict[str, str]) -> Response:
+        state = form.get("state")
+        cookie = cookies.get(STATE_COOKIE_PREFIX + state) if state and STATE_PATTERN.match(state) else None
+        try:
+            launch = tool.validator.validate(form.get("id_token"), state, cookie, tool.relaunch_url)
+        except StateCookieMissing as exc:
+            return _page(400, "Open RNN Lab in a new window", exc.message, exc.code, exc.relaunch_url)
+        except LaunchRefused as exc:
+            log.info("LTI launch refused (%s): %s", exc.code, exc.message)
+            return _page(400, "This launch was refused", exc.message, exc.code)
+        except PlatformUnavailable as exc:
+            log.warning("LTI launch: %s", exc.message)
+            return _page(502, "The course platform did not answer", exc.message, exc.code)
+        linked = tool.links.account_key(launch.issuer, launch.subject)
+        account_key = tool.accounts.resolve_account(launch, linked)
+        link_id = tool.links.link(launch.issuer, launch.subject, account_key, tool.now())
+        tool.grade_targets.record_launch(launch, link_id, tool.lessons.lesson_title(launch.lesson))
+        response = RedirectResponse(tool.lesson_url(launch.lesson), status_code=303)
+        tool.sessions.start_session(account_key, launch, response)
+        if state:
+            response.delete_cookie(STATE_COOKIE_PREFIX + state, path="/lti/", httponly=True,
+                                   samesite="none" if tool.secure_cookies else "lax", secure=tool.secure_cookies,
+                                   partitioned=tool.secure_cookies)
+        return response
+
+    @router.get("/jwks.json", include_in_schema=False)
+    def lti_jwks() -> JSONResponse:
+        # Short cache: after a rotation platforms pick up the new key within minutes.
+        return JSONResponse(tool.keys.jwks(), headers={"Cache-Control": "public, max-age=300"})
+
+    return router
