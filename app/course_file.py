@@ -41,9 +41,9 @@ class Counts(enum.StrEnum):
 def parse_when(value: object) -> datetime:
     """A TOML date-time, a TOML date (the end of that day) or an ISO 8601 string -> a datetime (naive = course time)."""
     if isinstance(value, datetime):
-        return value
+        return _plausible(value)
     if isinstance(value, date):
-        return datetime.combine(value, END_OF_DAY)
+        return _plausible(datetime.combine(value, END_OF_DAY))
     if isinstance(value, str):
         text = value.strip()
         try:
@@ -52,13 +52,22 @@ def parse_when(value: object) -> datetime:
             pass
         else:
             # a bare date ("2027-01-15") parses as midnight; it means the end of that day, like a TOML date
-            return datetime.combine(parsed.date(), END_OF_DAY) if BARE_DATE.fullmatch(text) else parsed
+            return _plausible(datetime.combine(parsed.date(), END_OF_DAY) if BARE_DATE.fullmatch(text) else parsed)
     raise PydanticCustomError(
         "date_time", "{text} is not a date-time (use {example})", {"text": _show(value), "example": EXAMPLE_DATETIME})
 
 
+def _plausible(moment: datetime) -> datetime:
+    """Years outside 2000-2100 are typos (and would overflow when days are added to them)."""
+    if not 2000 <= moment.year <= 2100:
+        raise PydanticCustomError("date_range", "{text}: the year {year} is out of range (2000 to 2100)",
+                                  {"text": repr(moment.isoformat(timespec="minutes")), "year": moment.year})
+    return moment
+
+
 def _show(value: object) -> str:
-    return repr(value.isoformat()) if isinstance(value, time) else repr(value)
+    text = repr(value.isoformat()) if isinstance(value, time) else repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _last_accepted(value: object) -> object:

@@ -87,7 +87,8 @@ class Attempt:
             except ValidationError:
                 pass  # an old or broken report still leaves the attempt's status and score to count
         failed = tuple(c.id for c in digest.checks if not c.passed and not c.skipped)
-        return cls(submitted_at=submitted_at, status=AttemptStatus(status), score=min(max(score or 0.0, 0.0), 1.0),
+        clamped = min(max(score, 0.0), 1.0) if score is not None and math.isfinite(score) else 0.0
+        return cls(submitted_at=submitted_at, status=AttemptStatus(status), score=clamped,
                    failure=digest.failure, failed_checks=failed)
 
 

@@ -156,6 +156,9 @@ def test_unknown_late_key_is_refused_with_the_allowed_list() -> None:
     ("[late]\nlast_accepted = true", "late.last_accepted: True is neither a number of days nor a date-time"),
     ('[late]\nlast_accepted = "never"', "late.last_accepted: 'never' is not a date-time (use 2027-01-15T23:59)"),
     ('[deadlines]\n"Not_A_Slug" = 2027-01-15', "deadlines: 'Not_A_Slug' is not a lesson slug"),
+    ("[deadlines]\ngru-vs-lstm = 1027-01-15", "deadlines.gru-vs-lstm: '1027-01-15T23:59': the year 1027 is out of range"),
+    ('[deadlines]\ngru-vs-lstm = "9999-12-31T23:59"', "deadlines.gru-vs-lstm: '9999-12-31T23:59': the year 9999 is out"),
+    ('[deadlines]\ngru-vs-lstm = "' + "x" * 100 + '"', "deadlines.gru-vs-lstm: '" + "x" * 56 + "... is not a date-time"),
 ])
 def test_every_field_is_validated_with_file_and_field(text: str, expected: str) -> None:
     assert f"lessons/course.toml: {expected}" in error(text + "\n").splitlines()[0]

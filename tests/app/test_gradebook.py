@@ -79,6 +79,8 @@ def test_attempt_from_a_stored_report_reads_failure_and_failed_checks() -> None:
 def test_attempt_from_a_malformed_report_keeps_status_and_score() -> None:
     a = Attempt.from_report(at(-1), "failed", 0.25, {"checks": "not a list", "failure": 3})
     assert a.score == 0.25 and a.failure is None and a.failed_checks == ()
+    assert Attempt.from_report(at(-1), "failed", float("nan"), None).score == 0.0
+    assert Attempt.from_report(at(-1), "passed", 1.0000001, None).score == 1.0
 
 
 def test_attempt_refuses_naive_times_and_scores_outside_0_1() -> None:
