@@ -1,12 +1,11 @@
-"""The seams the integrator wires: storage for launches and links, accounts, sessions, the lesson catalog."""
+"""The seams the integrator wires: storage for launches and links, accounts, the lesson catalog. No web framework
+(the one HTTP-side seam, SessionStarter, lives with the router in app/lti/routes.py)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
-
-from starlette.responses import Response
 
 from app.lti.claims import Launch
 
@@ -52,13 +51,6 @@ class AccountMapper(Protocol):
     def resolve_account(self, launch: Launch, linked: str | None) -> str:
         """The opaque key of the account for this launch. `linked` is the key an earlier launch of the same
         iss + sub got (None on the first launch: create one). Apply `launch.role` here (and any cap on it)."""
-        ...
-
-
-class SessionStarter(Protocol):
-    def start_session(self, account_key: str, launch: Launch, response: Response) -> None:
-        """Log the account in on `response` (set its session cookie). Inside an LMS iframe the cookie must be
-        `SameSite=None; Secure; Partitioned` or the browser will not send it back (docs/lti.md)."""
         ...
 
 

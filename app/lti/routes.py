@@ -5,13 +5,14 @@ from __future__ import annotations
 import html
 import logging
 import re
-from typing import Any
+from typing import Any, Protocol
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from app.lti.claims import Launch
 from app.lti.errors import LaunchRefused, LoginRefused, PlatformUnavailable, StateCookieMissing
 from app.lti.launch import STATE_LIFETIME, LoginRequest
 from app.lti.tool import LtiTool
@@ -22,6 +23,15 @@ STATE_COOKIE_PREFIX = "lti_state_"  # one cookie per login: two lessons on one L
 STATE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
 # Our own small pages may show inside the LMS frame; they hold no action a clickjacker could use.
 PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors *"
+
+
+class SessionStarter(Protocol):
+    """The integrator's sessions (app.sessions): log the account in on the launch's redirect."""
+
+    def start_session(self, account_key: str, launch: Launch, response: Response) -> None:
+        """Set the session cookie on `response`. Inside an LMS iframe it must be `SameSite=None; Secure;
+        Partitioned` or the browser will not send it back on the lesson page (docs/lti.md)."""
+        ...
 
 
 def _page(status: int, title: str, message: str, code: str, link: str | None = None) -> HTMLResponse:
@@ -41,7 +51,7 @@ async def _params(request: Request) -> dict[str, Any]:
     return dict(request.query_params)
 
 
-def make_router(tool: LtiTool) -> APIRouter:
+def make_router(tool: LtiTool, sessions: SessionStarter) -> APIRouter:
     router = APIRouter(prefix="/lti", tags=["lti"])
 
     @router.api_route("/login", methods=["GET", "POST"], include_in_schema=False)
@@ -90,7 +100,7 @@ def make_router(tool: LtiTool) -> APIRouter:
         link_id = tool.links.link(launch.issuer, launch.subject, account_key, tool.now())
         tool.grade_targets.record_launch(launch, link_id, tool.lessons.lesson_title(launch.lesson))
         response = RedirectResponse(tool.lesson_url(launch.lesson), status_code=303)
-        tool.sessions.start_session(account_key, launch, response)
+        sessions.start_session(account_key, launch, response)
         if state:
             response.delete_cookie(STATE_COOKIE_PREFIX + state, path="/lti/", httponly=True,
                                    samesite="none" if tool.secure_cookies else "lax", secure=tool.secure_cookies,

@@ -16,7 +16,7 @@ from app.lti.jwks import JwksCache
 from app.lti.keys import ToolKeys
 from app.lti.launch import LaunchValidator
 from app.lti.outbox import Outbox
-from app.lti.ports import AccountMapper, Lessons, LinkStore, SessionStarter
+from app.lti.ports import AccountMapper, Lessons, LinkStore
 from app.lti.registration import PlatformStore
 from app.lti.storage import SqlGradeTargets, SqlLinks, SqlNonces, SqlPlatforms
 from app.lti.urls import check_url
@@ -45,7 +45,6 @@ class LtiTool:
     ags: AgsClient
     outbox: Outbox
     accounts: AccountMapper
-    sessions: SessionStarter
     lessons: Lessons
     secure_cookies: bool
     lesson_url: Callable[[str], str] = _lesson_url
@@ -53,7 +52,7 @@ class LtiTool:
 
     @classmethod
     def create(cls, *, engine: Engine, data_dir: Path, tool_url: str, accounts: AccountMapper,
-               sessions: SessionStarter, lessons: Lessons, allow_loopback_http: bool = False,
+               lessons: Lessons, allow_loopback_http: bool = False,
                http: httpx.Client | None = None, lesson_url: Callable[[str], str] = _lesson_url,
                now: Callable[[], datetime] = _now) -> LtiTool:
         """`allow_loopback_http` lets platform and tool URLs on 127.0.0.0/8, ::1 or localhost use plain http
@@ -68,7 +67,7 @@ class LtiTool:
                                     redirect_uri=tool_url + "/lti/launch", now=now)
         return cls(tool_url=tool_url, platforms=platforms, links=SqlLinks(engine),
                    grade_targets=SqlGradeTargets(engine), keys=keys, validator=validator, ags=ags,
-                   outbox=Outbox(engine, platforms, ags, now=now), accounts=accounts, sessions=sessions,
+                   outbox=Outbox(engine, platforms, ags, now=now), accounts=accounts,
                    lessons=lessons, secure_cookies=tool_url.startswith("https://"), lesson_url=lesson_url, now=now)
 
     def relaunch_url(self, login: dict[str, str]) -> str:

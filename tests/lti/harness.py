@@ -81,7 +81,7 @@ class Lab:
 
 def tool_app(tool: LtiTool, accounts: Accounts) -> FastAPI:
     app = FastAPI()
-    app.include_router(make_router(tool))
+    app.include_router(make_router(tool, accounts))
 
     @app.get("/lessons/{slug}")
     def lesson(slug: str, request: Request) -> HTMLResponse:
@@ -106,7 +106,7 @@ def lab(tmp_path: Path) -> Iterator[Lab]:
                       "link-nowhere": Link("no-such-lesson")}
     accounts, clock = Accounts(), Clock()
     tool = LtiTool.create(engine=engine, data_dir=tmp_path, tool_url=platform.tool_url, accounts=accounts,
-                          sessions=accounts, lessons=Lessons(), allow_loopback_http=True, now=clock)
+                          lessons=Lessons(), allow_loopback_http=True, now=clock)
     add_platform(tool.platforms, Platform.model_validate(platform.registration()), allow_loopback_http=True)
     with serving(platform.app(), platform_sock), serving(tool_app(tool, accounts), tool_sock):
         yield Lab(platform=platform, tool=tool, accounts=accounts, engine=engine, clock=clock)

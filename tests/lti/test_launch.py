@@ -9,7 +9,9 @@ import time
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
+from sqlalchemy import update
 
+from app.lti.tables import lti_platforms
 from tests.lti.harness import Lab, launch, start_launch, submit
 from tests.lti.mock_platform import LIS, LTI
 
@@ -204,3 +206,33 @@ def test_the_tool_publishes_its_jwks(lab: Lab) -> None:
     assert [(k["kty"], k["alg"], k["use"], k["kid"]) for k in keys] == [("RSA", "RS256", "sig",
                                                                          lab.tool.keys.signing.kid)]
     assert "d" not in keys[0] and "p" not in keys[0]  # public parts only
+
+
+def test_a_platform_key_rotation_is_picked_up_by_its_new_kid(lab: Lab) -> None:
+    lab.tool.validator.jwks.min_refresh_s = 0
+    with lab.browser() as browser:
+        launch(lab, browser, "link-lstm", "ada")
+    lab.platform.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    lab.platform.kid = "platform-key-2"
+    with lab.browser() as browser:
+        assert "account-1" in launch(lab, browser, "link-lstm", "ada").text
+    assert lab.tool.validator.jwks.fetches == 2
+
+
+def test_an_unknown_kid_does_not_make_the_tool_hammer_the_platform(lab: Lab) -> None:
+    with lab.browser() as browser:
+        launch(lab, browser, "link-lstm", "ada")
+    lab.platform.kid = "made-up"
+    for _ in range(3):
+        with lab.browser() as browser:
+            refused(submit(browser, start_launch(lab, browser, "link-lstm", "ada")), "unknown_key")
+    assert lab.tool.validator.jwks.fetches == 1  # cached keys are younger than min_refresh_s
+
+
+def test_an_unreachable_platform_keyset_is_a_502(lab: Lab) -> None:
+    with lab.engine.begin() as conn:
+        conn.execute(update(lti_platforms).values(keyset_url=lab.platform.url + "/no-such-jwks"))
+    with lab.browser() as browser:
+        answer = submit(browser, start_launch(lab, browser, "link-lstm", "ada"))
+    assert answer.status_code == 502
+    assert answer.headers["x-lti-error"] == "platform_unavailable"
