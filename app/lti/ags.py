@@ -24,7 +24,6 @@ ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 LINEITEM = "application/vnd.ims.lis.v2.lineitem+json"
 LINEITEMS = "application/vnd.ims.lis.v2.lineitemcontainer+json"
 SCORE = "application/vnd.ims.lis.v1.score+json"
-GRADE_SCOPES = (SCOPE_LINEITEM, SCOPE_SCORE)
 TOKEN_MARGIN_S = 60  # renew a little before the platform's expiry, never send a token that dies in flight
 MAX_PAGES = 20  # line item containers are paged; a course with more than this many pages of columns is odd
 
@@ -98,7 +97,9 @@ class AgsClient:
                   "iat": now, "exp": now + 300, "jti": secrets.token_urlsafe(24)}
         return jwt.encode(claims, key.private_key, algorithm=ALGORITHM, headers={"kid": key.kid})
 
-    def access_token(self, platform: Platform, scopes: tuple[str, ...] = GRADE_SCOPES) -> str:
+    def access_token(self, platform: Platform, scopes: tuple[str, ...]) -> str:
+        """A bearer token for exactly these scopes. We ask per operation (line items, or scores) because a
+        platform may grant only the score scope (Moodle's "grade sync only" names the column in the launch)."""
         cache_key = (platform.issuer, platform.client_id, tuple(sorted(scopes)))
         with self._lock:
             cached = self._tokens.get(cache_key)
@@ -125,9 +126,9 @@ class AgsClient:
             for key in [k for k in self._tokens if k[:2] == (platform.issuer, platform.client_id)]:
                 del self._tokens[key]
 
-    def _authorized(self, platform: Platform, method: str, url: str, what: str, accept: str,
+    def _authorized(self, platform: Platform, scope: str, method: str, url: str, what: str, accept: str,
                     **kwargs: Any) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {self.access_token(platform)}", "Accept": accept,
+        headers = {"Authorization": f"Bearer {self.access_token(platform, (scope,))}", "Accept": accept,
                    **kwargs.pop("headers", {})}
         response = self._call(method, url, what, headers=headers, **kwargs)
         if response.status_code == 401:
@@ -140,7 +141,7 @@ class AgsClient:
         for _ in range(MAX_PAGES):
             if url is None:
                 return None
-            response = self._authorized(platform, "GET", url, "line items", LINEITEMS, params=params)
+            response = self._authorized(platform, SCOPE_LINEITEM, "GET", url, "line items", LINEITEMS, params=params)
             if response.status_code != 200:
                 raise _fail("line items", response)
             try:
@@ -161,7 +162,7 @@ class AgsClient:
                                 "tag": "rnnlab"}
         if resource_link_id:
             body["resourceLinkId"] = resource_link_id
-        response = self._authorized(platform, "POST", lineitems_url, "create line item", LINEITEM,
+        response = self._authorized(platform, SCOPE_LINEITEM, "POST", lineitems_url, "create line item", LINEITEM,
                                     json=body, headers={"Content-Type": LINEITEM})
         if response.status_code not in (200, 201):
             raise _fail("create line item", response)
@@ -177,7 +178,7 @@ class AgsClient:
                                               resource_link_id)
 
     def post_score(self, platform: Platform, lineitem_url: str, score: Score) -> None:
-        response = self._authorized(platform, "POST", append_path(lineitem_url, "scores"), "post score",
+        response = self._authorized(platform, SCOPE_SCORE, "POST", append_path(lineitem_url, "scores"), "post score",
                                     "application/json", json=score.as_json(), headers={"Content-Type": SCORE})
         if response.status_code not in (200, 201, 202, 204):
             raise _fail("post score", response)

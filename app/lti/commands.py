@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from sqlalchemy import Engine
 
 from app.lti.keys import ToolKeys
+from app.lti.outbox import outbox_entries
 from app.lti.registration import Platform, PlatformStore, StoredPlatform
 from app.lti.storage import SqlPlatforms
 from app.lti.urls import InsecureUrl, check_url
@@ -48,6 +49,7 @@ def add_lti_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[t
     lti_sub.add_parser("platforms", help="list registered platforms")
     config = lti_sub.add_parser("config", help="print the URLs to enter in the LMS")
     config.add_argument("--tool-url", help="public base URL of RNN Lab (default: the configured one)")
+    lti_sub.add_parser("outbox", help="grades waiting for (or sent to) the LMS, with the last error of each")
     lti_sub.add_parser("rotate-key", help="add a new signing key (the old one stays published until retired)")
 
 
@@ -86,6 +88,12 @@ def run_lti_command(args: argparse.Namespace, *, engine: Engine, data_dir: Path,
             return USAGE_ERROR
         for name, value in tool_urls(url).items():
             say(f"{name}: {value}")
+        return 0
+    if args.lti_command == "outbox":
+        for e in outbox_entries(engine):
+            error = f" last error: {e.last_error}" if e.last_error else ""
+            say(f"{e.status:8} {e.issuer} {e.subject} {e.lesson} {e.score_given:g}/{e.score_maximum:g} "
+                f"attempts={e.attempts} next={e.next_attempt:%Y-%m-%d %H:%M:%S}Z{error}")
         return 0
     if args.lti_command == "rotate-key":
         key = ToolKeys.in_data_dir(data_dir).rotate()

@@ -51,6 +51,20 @@ class Delivery:
     failed: int
 
 
+def outbox_entries(engine: Engine) -> list[OutboxEntry]:
+    """Every entry, sent or waiting, with its last error (for `rnnlab lti outbox` and tests)."""
+    query = (select(lti_outbox, lti_line_items.c.lesson, lti_links.c.subject, lti_links.c.issuer)
+             .join(lti_grade_targets, lti_grade_targets.c.id == lti_outbox.c.target_id)
+             .join(lti_links, lti_links.c.id == lti_grade_targets.c.link_id)
+             .join(lti_line_items, lti_line_items.c.id == lti_grade_targets.c.line_item_id)
+             .order_by(lti_outbox.c.id))
+    with engine.connect() as conn:
+        return [OutboxEntry(id=r.id, lesson=r.lesson, subject=r.subject, issuer=r.issuer, score_given=r.score_given,
+                            score_maximum=r.score_maximum, status=r.status, attempts=r.attempts,
+                            next_attempt=utc(r.next_attempt) or _now(), last_error=r.last_error)
+                for r in conn.execute(query)]
+
+
 class Outbox:
     def __init__(self, engine: Engine, platforms: PlatformStore, ags: AgsClient, *,
                  now: Callable[[], datetime] = _now, first_retry_s: float = 30.0, max_retry_s: float = 3600.0,
@@ -90,16 +104,7 @@ class Outbox:
         return queued
 
     def entries(self) -> list[OutboxEntry]:
-        query = (select(lti_outbox, lti_line_items.c.lesson, lti_links.c.subject, lti_links.c.issuer)
-                 .join(lti_grade_targets, lti_grade_targets.c.id == lti_outbox.c.target_id)
-                 .join(lti_links, lti_links.c.id == lti_grade_targets.c.link_id)
-                 .join(lti_line_items, lti_line_items.c.id == lti_grade_targets.c.line_item_id)
-                 .order_by(lti_outbox.c.id))
-        with self.engine.connect() as conn:
-            return [OutboxEntry(id=r.id, lesson=r.lesson, subject=r.subject, issuer=r.issuer,
-                                score_given=r.score_given, score_maximum=r.score_maximum, status=r.status,
-                                attempts=r.attempts, next_attempt=utc(r.next_attempt) or self.now(),
-                                last_error=r.last_error) for r in conn.execute(query)]
+        return outbox_entries(self.engine)
 
     def _delay(self, attempts: int) -> timedelta:
         return timedelta(seconds=min(self.max_retry_s, self.first_retry_s * 2 ** (attempts - 1)))

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from app.lti.claims import Launch
+from app.lti.claims import Launch, MappedRole
 from app.lti.ports import PendingLogin
 from app.lti.registration import Platform, StoredPlatform
 from app.lti.tables import lti_grade_targets, lti_line_items, lti_links, lti_nonces, lti_platforms
@@ -129,9 +129,10 @@ class SqlGradeTargets:
         self.engine = engine
 
     def record_launch(self, launch: Launch, link_id: int, label: str) -> int | None:
-        """The grade target id, or None when this launch cannot take grades back."""
+        """The grade target id, or None when this launch takes no grade back: no grade service in the launch, or
+        not a learner (platforms refuse scores for staff, e.g. Canvas answers 422, which would only clog the outbox)."""
         ags = launch.ags
-        if ags is None or not ags.can_post_scores:
+        if ags is None or not ags.can_post_scores or launch.role is not MappedRole.learner:
             return None
         # With no container URL (a platform that only gives the link's own column) the column URL keys it.
         container = str(ags.lineitems or ags.lineitem)

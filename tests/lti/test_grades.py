@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
+from pathlib import Path
+
 import pytest
 from sqlalchemy import update
 
+from app.lti.commands import add_lti_commands, run_lti_command
 from app.lti.keys import ToolKeys
 from app.lti.outbox import Outbox
 from app.lti.tables import lti_line_items
@@ -123,8 +127,9 @@ def test_the_access_token_is_cached_and_the_client_assertion_verifies_against_ou
     for given in (1.0, 2.0, 3.0):
         lab.tool.outbox.score_changed(account, LSTM, given, 10.0)
         lab.tool.outbox.deliver_due()
-    assert lab.tool.ags.tokens_fetched == 1
-    assert lab.platform.token_requests == 1
+    # One token for line items, one for scores (asked per operation), each reused until it expires.
+    assert lab.tool.ags.tokens_fetched == 2
+    assert lab.platform.token_requests == 2
     assert lab.platform.refused_assertions == []
 
 
@@ -151,3 +156,23 @@ def test_a_score_for_a_lesson_never_launched_through_lti_queues_nothing(lab: Lab
     account = learner_launched(lab)
     assert lab.tool.outbox.score_changed(account, "vanishing-gradients", 1.0, 1.0) == 0
     assert lab.tool.outbox.score_changed("local-account", LSTM, 1.0, 1.0) == 0
+
+
+def test_staff_launches_take_no_grade_back(lab: Lab) -> None:
+    grace = learner_launched(lab, "grace")
+    assert lab.tool.outbox.score_changed(grace, LSTM, 1.0, 1.0) == 0
+
+
+def test_the_outbox_command_shows_what_waits_and_why(lab: Lab) -> None:
+    account = learner_launched(lab)
+    lab.tool.outbox.score_changed(account, LSTM, 4.0, 10.0)
+    lab.platform.fail_next = 1
+    lab.tool.outbox.deliver_due()
+    parser = argparse.ArgumentParser()
+    add_lti_commands(parser.add_subparsers())
+    said: list[str] = []
+    assert run_lti_command(parser.parse_args(["lti", "outbox"]), engine=lab.engine, data_dir=Path("."),
+                           tool_url=None, say=said.append) == 0
+    [line] = said
+    assert line.startswith("pending ") and "user-ada lstm-sequence-prediction 4/10 attempts=1" in line
+    assert "HTTP 503" in line
