@@ -33,6 +33,28 @@ def tool_urls(tool_url: str) -> dict[str, str]:
             "redirect_uri": base + "/lti/launch", "public_jwk_url": base + "/lti/jwks.json"}
 
 
+def canvas_config(tool_url: str, title: str = "RNN Lab") -> dict[str, object]:
+    """Canvas's LTI 1.3 JSON configuration (Developer Keys -> + LTI Key -> Method: Enter URL or Paste JSON)."""
+    urls = tool_urls(tool_url)
+    course_link = urls["target_link_uri"].replace("/<slug>", "")
+    placement = {"message_type": "LtiResourceLinkRequest", "target_link_uri": course_link}
+    return {
+        "title": title,
+        "description": "Auto-graded exercises on recurrent neural networks (RNN, LSTM, GRU).",
+        "oidc_initiation_url": urls["oidc_initiation_url"],
+        "target_link_uri": course_link,
+        "public_jwk_url": urls["public_jwk_url"],
+        "scopes": ["https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
+                   "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem.readonly",
+                   "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly",
+                   "https://purl.imsglobal.org/spec/lti-ags/scope/score"],
+        "extensions": [{"platform": "canvas.instructure.com", "privacy_level": "name_only", "settings": {
+            "placements": [{"placement": "link_selection", **placement},
+                           {"placement": "assignment_selection", **placement}]}}],
+        "custom_fields": {},
+    }
+
+
 def add_lti_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     lti = sub.add_parser("lti", help="LTI 1.3: connect RNN Lab to Canvas or Moodle (docs/lti.md)")
     lti_sub = lti.add_subparsers(dest="lti_command", required=True)
@@ -88,6 +110,7 @@ def run_lti_command(args: argparse.Namespace, *, engine: Engine, data_dir: Path,
             return USAGE_ERROR
         for name, value in tool_urls(url).items():
             say(f"{name}: {value}")
+        say("canvas_json_url: " + url.rstrip("/") + "/lti/canvas.json")
         return 0
     if args.lti_command == "outbox":
         for e in outbox_entries(engine):

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from app.lti.claims import Launch
+from app.lti.commands import canvas_config
 from app.lti.errors import LaunchRefused, LoginRefused, PlatformUnavailable, StateCookieMissing
 from app.lti.launch import STATE_LIFETIME, LoginRequest
 from app.lti.tool import LtiTool
@@ -111,5 +112,9 @@ def make_router(tool: LtiTool, sessions: SessionStarter) -> APIRouter:
     def lti_jwks() -> JSONResponse:
         # Short cache: after a rotation platforms pick up the new key within minutes.
         return JSONResponse(tool.keys.jwks(), headers={"Cache-Control": "public, max-age=300"})
+
+    @router.get("/canvas.json", include_in_schema=False)
+    def lti_canvas_config() -> JSONResponse:
+        return JSONResponse(canvas_config(tool.tool_url))
 
     return router

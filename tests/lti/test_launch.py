@@ -236,3 +236,11 @@ def test_an_unreachable_platform_keyset_is_a_502(lab: Lab) -> None:
         answer = submit(browser, start_launch(lab, browser, "link-lstm", "ada"))
     assert answer.status_code == 502
     assert answer.headers["x-lti-error"] == "platform_unavailable"
+
+
+def test_the_canvas_json_configuration_names_our_urls(lab: Lab) -> None:
+    with lab.browser() as browser:
+        config = browser.get(lab.platform.tool_url + "/lti/canvas.json").json()
+    assert config["oidc_initiation_url"] == lab.platform.tool_url + "/lti/login"
+    assert config["public_jwk_url"] == lab.platform.tool_url + "/lti/jwks.json"
+    assert "https://purl.imsglobal.org/spec/lti-ags/scope/score" in config["scopes"]
