@@ -103,6 +103,8 @@ def lab(tmp_path: Path) -> Iterator[Lab]:
     platform.links = {"link-lstm": Link("lstm-sequence-prediction"),
                       "link-vanish-path": Link("vanishing-gradients", use_custom=False),
                       "link-own-column": Link("vanishing-gradients", context="course-2", own_lineitem=True),
+                      "link-sync-only": Link("lstm-sequence-prediction", context="course-3", own_lineitem=True,
+                                             grade_sync_only=True),
                       "link-nowhere": Link("no-such-lesson")}
     accounts, clock = Accounts(), Clock()
     tool = LtiTool.create(engine=engine, data_dir=tmp_path, tool_url=platform.tool_url, accounts=accounts,

@@ -50,6 +50,7 @@ class Link:
     context: str = "course-1"
     own_lineitem: bool = False
     use_custom: bool = True
+    grade_sync_only: bool = False  # Moodle's "grade sync only": the link's column and the score scope, nothing more
 
 
 @dataclass
@@ -106,6 +107,9 @@ class MockPlatform:
         ags: dict[str, Any] = {"scope": SCOPES, "lineitems": f"{self.url}/ags/{link.context}/lineitems"}
         if link.own_lineitem:
             ags["lineitem"] = self._ensure_link_item(link_id, link)
+        if link.grade_sync_only:
+            ags = {"scope": [SCOPES[2], "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem.readonly"],
+                   "lineitem": ags["lineitem"]}
         claims[AGS] = ags
         for name, value in self.claim_overrides.items():
             if value is None:

@@ -176,3 +176,12 @@ def test_the_outbox_command_shows_what_waits_and_why(lab: Lab) -> None:
     [line] = said
     assert line.startswith("pending ") and "user-ada lstm-sequence-prediction 4/10 attempts=1" in line
     assert "HTTP 503" in line
+
+
+def test_grade_sync_only_posts_to_the_links_column_with_a_score_only_token(lab: Lab) -> None:
+    account = learner_launched(lab, link="link-sync-only")
+    assert lab.tool.outbox.score_changed(account, LSTM, 0.5, 1.0) == 1
+    assert lab.tool.outbox.deliver_due().sent == 1
+    [item] = lab.platform.line_items["course-3"]
+    assert [(url, s["scoreGiven"]) for url, s in lab.platform.scores] == [(item["id"], 0.5)]
+    assert not any(call.startswith(("GET lineitems", "POST lineitems")) for call in lab.platform.ags_calls)

@@ -244,3 +244,18 @@ def test_the_canvas_json_configuration_names_our_urls(lab: Lab) -> None:
     assert config["oidc_initiation_url"] == lab.platform.tool_url + "/lti/login"
     assert config["public_jwk_url"] == lab.platform.tool_url + "/lti/jwks.json"
     assert "https://purl.imsglobal.org/spec/lti-ags/scope/score" in config["scopes"]
+
+
+def test_a_launch_after_the_state_expired_is_refused(lab: Lab) -> None:
+    with lab.browser() as browser:
+        form = start_launch(lab, browser, "link-lstm", "ada")
+        lab.clock.advance(11 * 60)
+        refused(submit(browser, form), "state_unknown")
+
+
+def test_login_for_an_unregistered_deployment_is_refused(lab: Lab) -> None:
+    with lab.browser() as browser:
+        answer = browser.get(lab.platform.tool_url + "/lti/login", params={
+            "iss": lab.platform.issuer, "login_hint": "ada", "client_id": lab.platform.client_id,
+            "lti_deployment_id": "elsewhere", "target_link_uri": lab.platform.tool_url + "/lessons/x"})
+    assert (answer.status_code, answer.headers["x-lti-error"]) == (400, "unknown_deployment")

@@ -140,3 +140,23 @@ def test_only_the_router_loads_the_web_framework() -> None:
             "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('fastapi', 'starlette', 'jinja2')); "
             "assert not loaded, loaded")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_only_one_of_two_concurrent_launches_with_the_same_state_wins(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+    from datetime import UTC, datetime, timedelta
+
+    from app.lti.ports import PendingLogin
+    from app.lti.storage import SqlNonces
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'db.sqlite3'}", connect_args={"timeout": 10})
+    metadata.create_all(engine)
+    nonces = SqlNonces(engine)
+    nonces.add(PendingLogin(nonce="n", state="s", issuer="i", client_id="c", login={},
+                            expires=datetime.now(UTC) + timedelta(minutes=5), used=None))
+    with ThreadPoolExecutor(8) as pool:
+        wins = list(pool.map(lambda _: nonces.consume("s", datetime.now(UTC)), range(8)))
+    assert wins.count(True) == 1
+    pending = nonces.peek("s")
+    assert pending is not None and pending.used is not None
+    engine.dispose()
