@@ -13,7 +13,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from app.catalog import Catalog, Lesson, LessonError, load_catalog
+from app.cli_admin import add_parsers as add_admin_parsers
 from app.config import Settings
+from app.migrate import SchemaError
 from app.scaffold import scaffold_lesson, task_names
 from app.submission_files import Refused, Submission, collect_submissions, read_submission, refused_report
 from graders import GradeReport, HeldoutMode, SandboxUnavailable, Status, WorkerPool, grade
@@ -210,7 +212,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         return 0
     try:
         app = create_app(settings)
-    except (LessonError, SandboxUnavailable) as exc:
+    except (LessonError, SandboxUnavailable, SchemaError) as exc:
         return _fail(f"cannot start: {exc}")
     uvicorn.run(app, host=args.host, port=args.port)
     return 0
@@ -246,6 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("--task", required=True, choices=task_names())
     new.add_argument("--title", help="lesson title (default: from the slug)")
     new.set_defaults(func=cmd_lessons_new)
+    add_admin_parsers(sub)
     return parser
 
 

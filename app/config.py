@@ -25,9 +25,27 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         None, description="SQLAlchemy URL; defaults to SQLite at DATA_DIR/rnnlab.sqlite3 (PostgreSQL works too)."
     )
-    secret_key: str | None = Field(
-        None, description="Signs learner cookies; defaults to a random key kept in DATA_DIR/secret.key."
+    migrate_on_start: bool | None = Field(
+        None, description="Apply pending schema migrations when `rnnlab serve` (or a `users` command) starts. Unset: "
+        "yes for SQLite, no for other databases (run `rnnlab db upgrade` as a release step). False: refuse to start "
+        "on an unmigrated database, naming the command to run."
     )
+    secret_key: str | None = Field(
+        None, description="Signs learner cookies and CSRF tokens; defaults to a random key kept in DATA_DIR/secret.key."
+    )
+    secure_cookies: bool = Field(
+        False, description="Mark every cookie Secure (sent over HTTPS only). Turn on behind a TLS proxy; cookies of "
+        "requests that reach the app over https are Secure anyway."
+    )
+    session_days: int = Field(30, ge=1, description="How long a log-in lasts before the browser must log in again.")
+    login_max_failures: int = Field(
+        5, ge=1, description="Failed log-ins allowed per email within LOGIN_WINDOW_S before further tries get 429."
+    )
+    login_max_failures_per_ip: int = Field(
+        30, ge=1, description="Failed log-ins allowed per client address within LOGIN_WINDOW_S (higher than per "
+        "email: a classroom often shares one address)."
+    )
+    login_window_s: int = Field(900, ge=1, description="The window (seconds) over which failed log-ins are counted.")
     heldout_dir: Path | None = Field(
         None, description="Optional folder of instructor-supplied private held-out data kept outside the repository: "
         "<slug>.csv (series), <slug>.npz (arrays) or <slug>.txt (text)."
@@ -63,6 +81,11 @@ class Settings(BaseSettings):
         """Generated held-out data lives in DATA_DIR/private (mode 0700), which no sandbox ever binds."""
         return HeldoutStore(private_dir=self.data_dir / "private", supplied_dir=self.heldout_dir,
                             require_private=self.require_private_heldout)
+
+    def should_migrate_on_start(self) -> bool:
+        if self.migrate_on_start is not None:
+            return self.migrate_on_start
+        return self.resolved_database_url().startswith("sqlite")
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'rnnlab.sqlite3').resolve()}"

@@ -5,20 +5,28 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from app.accounts import Accounts
 from app.config import REPO_ROOT, Settings
 from app.course import Course
+from app.csrf import CsrfTokens
+from app.database import Database
 from app.identity import LearnerCookie, load_secret_key
+from app.migrate import ensure_schema
 from app.queue import GradingQueue
-from app.routes import api, pages
-from app.routes.deps import AppState
+from app.routes import accounts, api, instructor, pages
+from app.routes.csrf import CsrfCookie
+from app.routes.deps import AppState, page_context
 from app.routes.errors import add_error_handlers
 from app.routes.headers import SecurityHeaders
+from app.sessions import Sessions
 from app.store import Store
+from app.throttle import LoginThrottle
 from graders import SandboxUnavailable, WorkerPool
 from graders.sandbox import preflight
 
@@ -29,15 +37,27 @@ TEMPLATES_DIR = REPO_ROOT / "templates"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app. Raises LessonError (a broken lesson) or SandboxUnavailable (no isolation) instead of starting."""
+    """Build the app. Raises LessonError (a broken lesson), SandboxUnavailable (no isolation) or SchemaError (the
+    database is not migrated and may not be migrated here) instead of starting."""
     settings = settings or Settings()
     heldout = settings.heldout_store()
     course = Course(settings.lessons_dir, heldout)
     preflight(settings.sandbox_config())  # fail before binding a port, with the fix in the message
-    store = Store(settings.resolved_database_url())
-    state = AppState(settings=settings, course=course, store=store,
-                     cookie=LearnerCookie(load_secret_key(settings.secret_key, settings.data_dir)),
-                     templates=Jinja2Templates(directory=TEMPLATES_DIR))
+    database = Database(settings.resolved_database_url())
+    try:
+        ensure_schema(database.engine, migrate=settings.should_migrate_on_start())
+    except Exception:
+        database.close()
+        raise
+    store = Store(database)
+    secret_key = load_secret_key(settings.secret_key, settings.data_dir)
+    state = AppState(settings=settings, course=course, store=store, accounts=Accounts(database, store),
+                     sessions=Sessions(database, timedelta(days=settings.session_days)),
+                     throttle=LoginThrottle(database, per_email=settings.login_max_failures,
+                                            per_ip=settings.login_max_failures_per_ip,
+                                            window_s=settings.login_window_s),
+                     csrf=CsrfTokens(secret_key), cookie=LearnerCookie(secret_key),
+                     templates=Jinja2Templates(directory=TEMPLATES_DIR, context_processors=[page_context]))
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -61,12 +81,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             store.close()
 
     app = FastAPI(title="RNN Lab", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
-                  description="Auto-graded exercises on recurrent neural networks. Learners are anonymous: "
-                              "a signed cookie names each browser.")
+                  description="Auto-graded exercises on recurrent neural networks. A signed cookie names each "
+                              "anonymous browser; accounts sign in with a session cookie. Every state-changing request "
+                              "that carries our cookies must send the page's CSRF token in the X-CSRF-Token header.")
     app.state.rnnlab = state
+    app.add_middleware(CsrfCookie, secure=settings.secure_cookies)
     app.add_middleware(SecurityHeaders)
     add_error_handlers(app)
     app.include_router(pages.router)
     app.include_router(api.router)
+    app.include_router(accounts.router)
+    app.include_router(instructor.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -80,3 +80,13 @@ class HealthPublic(BaseModel):
     running: int
     grading: bool = Field(description="The grading threads are alive.")
     warm_workers: int = Field(description="Sandboxed workers ready with TensorFlow imported.")
+
+
+class AccountExport(BaseModel):
+    """GET /account/submissions.json: everything an account has submitted, to keep."""
+
+    email: str
+    role: str
+    created: datetime
+    exported: datetime
+    submissions: list[SubmissionPublic] = Field(description="Oldest first, each with its code and report.")

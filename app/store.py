@@ -1,32 +1,20 @@
-"""The store: learners and their submissions in SQL (SQLite by default, PostgreSQL works). No web framework here."""
+"""The store: learners and their submissions in SQL (SQLite by default, PostgreSQL works). No web framework here.
+
+The tables live in app/tables.py and are created by the migrations (app/migrate.py), never here."""
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from pathlib import Path
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    DateTime,
-    Float,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    Text,
-    case,
-    create_engine,
-    event,
-    func,
-    select,
-)
-from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy import case, delete, func, select, update
+from sqlalchemy.orm import Session
+
+from app.database import Database, as_utc, now
+from app.tables import LearnerRow, SubmissionRow
 
 
 class SubmissionStatus(enum.StrEnum):
@@ -41,47 +29,6 @@ class SubmissionStatus(enum.StrEnum):
 
 
 ACTIVE = (SubmissionStatus.queued.value, SubmissionStatus.running.value)
-
-
-class _Base(DeclarativeBase):
-    pass
-
-
-class LearnerRow(_Base):
-    __tablename__ = "learners"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    created: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-
-
-class SubmissionRow(_Base):
-    __tablename__ = "submissions"
-    __table_args__ = (
-        Index("ix_submissions_status_id", "status", "id"),
-        Index("ix_submissions_learner_lesson", "learner_id", "lesson", "id"),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id", ondelete="CASCADE"))
-    lesson: Mapped[str] = mapped_column(String(100))
-    code: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16))
-    score: Mapped[float | None] = mapped_column(Float, nullable=True)
-    report: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    created: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    started: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    finished: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    # SQLite hands back naive datetimes; everything we write is UTC.
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -107,7 +54,7 @@ class Submission:
     def from_row(cls, row: SubmissionRow) -> Submission:
         return cls(id=row.id, learner_id=row.learner_id, lesson=row.lesson, code=row.code,
                    status=SubmissionStatus(row.status), score=row.score, report=row.report,
-                   created=_utc(row.created) or now(), started=_utc(row.started), finished=_utc(row.finished))
+                   created=as_utc(row.created) or now(), started=as_utc(row.started), finished=as_utc(row.finished))
 
 
 @dataclass(frozen=True)
@@ -123,45 +70,20 @@ class LessonProgress:
         return "passed" if self.passed else "attempted" if self.attempts else "not started"
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # WAL lets page reads proceed while the grading thread writes; foreign keys are off by default in SQLite.
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.close()
-
-
-def make_engine(url: str) -> Engine:
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
-    if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
-    event.listen(engine, "connect", _sqlite_pragmas)
-    return engine
-
-
 class Store:
     """Every read and write of learners and submissions. Thread-safe: one short session per call."""
 
-    def __init__(self, url: str) -> None:
-        self.engine = make_engine(url)
-        _Base.metadata.create_all(self.engine)
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+    def __init__(self, database: Database) -> None:
+        self.database = database
 
-    @contextmanager
-    def _session(self) -> Iterator[Session]:
-        with self._sessions() as session, session.begin():
-            yield session
+    def _session(self) -> AbstractContextManager[Session]:
+        return self.database.session()
 
     def close(self) -> None:
-        self.engine.dispose()
+        self.database.close()
 
     def ping(self) -> None:
-        with self._session() as session:
-            session.execute(select(1))
+        self.database.ping()
 
     # -- learners
     def create_learner(self) -> int:
@@ -258,3 +180,21 @@ class Store:
         with self._session() as session:
             return {lesson: LessonProgress(attempts=int(n), best_score=best, passed=bool(ok))
                     for lesson, n, best, ok in session.execute(query)}
+
+    def all_submissions(self, learner_id: int) -> list[Submission]:
+        """Every submission of one learner, oldest first (the account's download)."""
+        query = select(SubmissionRow).where(SubmissionRow.learner_id == learner_id).order_by(SubmissionRow.id)
+        with self._session() as session:
+            return [Submission.from_row(row) for row in session.scalars(query)]
+
+    def merge_learner(self, source: int, target: int) -> int:
+        """Move every submission of learner `source` to `target` and drop `source`. Idempotent. Returns how many moved."""
+        if source == target:
+            return 0
+        with self._session() as session:
+            if session.get(LearnerRow, source) is None or session.get(LearnerRow, target) is None:
+                return 0
+            moved = session.execute(update(SubmissionRow).where(SubmissionRow.learner_id == source)
+                                    .values(learner_id=target))
+            session.execute(delete(LearnerRow).where(LearnerRow.id == source))
+            return int(getattr(moved, "rowcount", 0) or 0)

@@ -12,6 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, PlainTextResponse, StreamingResponse
 
 from app.queue import GradingQueue, QueueFull, Subscription
+from app.routes.csrf import verify_csrf
 from app.routes.deps import Learner, OptionalLearner, Queue, State
 from app.routes.submission_body import SUBMISSION_BODY_OPENAPI, read_submission
 from app.schemas import (
@@ -31,6 +32,7 @@ SSE_MAX_S = 25.0  # streams end and the browser reconnects (getting the current 
 Slug = Annotated[str, Path(max_length=100)]
 SubmissionId = Annotated[int, Path(ge=1, le=2**62, description="A submission id.")]
 ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorPublic} for code in (400, 404, 413, 415, 422, 429)}
+WRITE_ERRORS: dict[int | str, dict[str, Any]] = {**ERRORS, 403: {"model": ErrorPublic}}
 
 
 @router.get("/healthz", response_model=HealthPublic, tags=["ops"], responses={503: {"model": HealthPublic}})
@@ -64,10 +66,12 @@ def _own_submission(store: Store, submission_id: int, learner_id: int | None) ->
 
 
 @router.post("/api/lessons/{slug}/submissions", status_code=202, response_model=SubmissionCreated,
-             tags=["submissions"], responses=ERRORS, openapi_extra=SUBMISSION_BODY_OPENAPI)
+             tags=["submissions"], responses=WRITE_ERRORS, openapi_extra=SUBMISSION_BODY_OPENAPI,
+             dependencies=[Depends(verify_csrf)])
 def create_submission(slug: KnownLesson, body: Annotated[SubmissionCreate, Depends(read_submission)],
                       state: State, queue: Queue, learner_id: Learner, response: Response) -> SubmissionCreated:
-    """Queue code for grading. Answers 202 at once; grading takes 10-20 s."""
+    """Queue code for grading. Answers 202 at once; grading takes 10-20 s. A browser that holds our cookies sends
+    the page's CSRF token (`<meta name="csrf-token">`) in the X-CSRF-Token header, else 403."""
     # Parameter order matters: the lesson and the body are checked before a learner row is made.
     try:
         submission = queue.enqueue(learner_id, slug, body.code)

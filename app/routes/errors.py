@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
 
-TITLES = {400: "Bad request", 404: "Not found", 405: "Method not allowed", 413: "Too large", 415: "Wrong format",
+TITLES = {400: "Bad request", 401: "Log in first", 403: "Not allowed", 404: "Not found", 409: "Conflict", 405: "Method not allowed", 413: "Too large", 415: "Wrong format",
           422: "Invalid request", 429: "Too many requests", 500: "Something went wrong", 503: "Unavailable"}
 
 

@@ -78,6 +78,11 @@ async function mountEditor() {
 }
 
 // ---- submitting and following ---------------------------------------------------------------------------------
+// The server refuses a POST without the token of this browser's CSRF cookie; the page carries it in a meta tag.
+function csrfToken() {
+  return document.querySelector('meta[name="csrf-token"]')?.content ?? "";
+}
+
 function setBusy(busy) {
   ui.submit.disabled = busy;
   ui.submit.firstChild.textContent = busy ? "Grading… " : "Submit ";
@@ -104,7 +109,8 @@ async function submit() {
   let response;
   try {
     response = await fetch(`/api/lessons/${encodeURIComponent(slug)}/submissions`, {
-      method: "POST", headers: { "Content-Type": "application/json", Accept: "application/json" },
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRF-Token": csrfToken() },
       body: JSON.stringify({ code }),
     });
   } catch {

@@ -11,8 +11,9 @@ from fastapi.testclient import TestClient
 
 from app import queue as queue_module
 from app.config import REPO_ROOT, Settings
+from app.csrf import CSRF_HEADER
 from app.main import create_app
-from tests.app.helpers import LSTM, SECOND, FakeGrader
+from tests.app.helpers import LSTM, SECOND, FakeGrader, csrf_token
 
 PIXEL_SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"><rect width="4" height="4"/></svg>\n'
 
@@ -48,7 +49,9 @@ def fake_grader(monkeypatch: pytest.MonkeyPatch) -> FakeGrader:
 
 @pytest.fixture
 def client(settings: Settings, fake_grader: FakeGrader) -> Iterator[TestClient]:
+    """A browser-like client: it has read a page, so it holds the CSRF cookie and sends the page's token."""
     with TestClient(create_app(settings)) as test_client:
+        test_client.headers[CSRF_HEADER] = csrf_token(test_client)
         yield test_client
         if fake_grader.gate is not None:
             fake_grader.gate.set()  # let a held grading finish before the app stops

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from typing import Any
 
 from fastapi.testclient import TestClient
 
+from app.database import Database
+from app.migrate import upgrade
+from app.store import Store
 from graders import Check, Failure, GradeReport
 from graders.protocol import ReportEvent, parse_event
 
@@ -95,3 +99,17 @@ def read_events(client: TestClient, submission_id: int) -> list[dict[str, Any]]:
                 assert event["event"] == name
                 events.append(event)
     return events
+
+
+def migrated_store(url: str) -> Store:
+    """A store on a database made the way production makes it: through the migrations."""
+    database = Database(url)
+    upgrade(database.engine)
+    return Store(database)
+
+
+def csrf_token(client: TestClient, path: str = "/") -> str:
+    """The CSRF token a page hands this client (it also sets the CSRF cookie the token belongs to)."""
+    found = re.search(r'<meta name="csrf-token" content="([^"]*)">', client.get(path).text)
+    assert found and found.group(1), "the page carries no CSRF token"
+    return found.group(1)

@@ -13,7 +13,7 @@ from app import queue as queue_module
 from app.queue import GradingQueue, QueueFull
 from app.store import Store, SubmissionStatus
 from graders import Failure, GradeReport
-from tests.app.helpers import FakeGrader
+from tests.app.helpers import FakeGrader, migrated_store
 
 
 class FakeLesson:
@@ -22,7 +22,7 @@ class FakeLesson:
 
 
 def make_queue(tmp_path: Path, **kwargs: Any) -> tuple[GradingQueue, Store]:
-    store = Store(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    store = migrated_store(f"sqlite:///{tmp_path / 'db.sqlite3'}")
     lessons = {"a": FakeLesson()}
     queue = GradingQueue(store, lessons.get, pool=None, **kwargs)  # type: ignore[arg-type]
     return queue, store

@@ -8,15 +8,17 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.config import Settings
+from app.database import Database
 from app.main import create_app
 from app.store import Store, SubmissionStatus
+from tests.app.helpers import migrated_store
 
 
 @pytest.mark.sandbox
 @pytest.mark.slow
 def test_submissions_left_by_a_stopped_server_are_graded_at_start(settings: Settings) -> None:
     settings = settings.model_copy(update={"pool_size": 0})  # cold workers: nothing left warming at the end
-    store = Store(settings.resolved_database_url())
+    store = migrated_store(settings.resolved_database_url())
     learner = store.create_learner()
     running = store.add_submission(learner, "lstm-sequence-prediction", "x = (\n")
     queued = store.add_submission(learner, "lstm-sequence-prediction", "import keras\nWINDOW = 'a'\n")
@@ -25,7 +27,7 @@ def test_submissions_left_by_a_stopped_server_are_graded_at_start(settings: Sett
 
     with TestClient(create_app(settings)):
         deadline = time.monotonic() + 120
-        store = Store(settings.resolved_database_url())
+        store = Store(Database(settings.resolved_database_url()))
         while time.monotonic() < deadline:
             states = [store.get_submission(s.id) for s in (running, queued)]
             if all(s is not None and s.done for s in states):

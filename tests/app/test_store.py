@@ -8,11 +8,12 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from app.store import Store, SubmissionStatus
+from tests.app.helpers import migrated_store
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
-    return Store(f"sqlite:///{tmp_path / 'nested' / 'db.sqlite3'}")  # the folder is created
+    return migrated_store(f"sqlite:///{tmp_path / 'nested' / 'db.sqlite3'}")  # the folder is created
 
 
 def test_learner_is_a_real_foreign_key(store: Store) -> None:
