@@ -87,7 +87,8 @@ class TrainingReport(_Strict):
     epochs: int = Field(ge=0)
     batch_size: int = Field(ge=0)
     epochs_run: int = Field(ge=0, le=MAX_EPOCHS)
-    stopped_for_time: bool
+    stopped_for_time: bool  # the model used the lesson's CPU budget: the learner's to fix
+    stopped_for_load: bool = False  # the wall-clock cap came first on a busy machine: ours (phase B runs again)
     stopped_early: bool
     history: list[Epoch] = Field(max_length=MAX_EPOCHS)
 

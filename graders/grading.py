@@ -78,11 +78,39 @@ def checked_constants(train_job: dict[str, Any], trained: TrainAnswer) -> dict[s
     return {name: constants[name] for name, _, _ in train_job["constants"]}
 
 
-def training_job(train_job: dict[str, Any], trained: TrainAnswer) -> dict[str, Any]:
-    """What phase B needs to train the saved model itself: public data, the budget, the learner's constants."""
-    return {"training": {key: train_job[key] for key in ("data", "train_seconds", "early_stopping_patience", "seed")
-                         if key in train_job},
-            "constants": checked_constants(train_job, trained)}
+BUSY_RETRIES = 1  # phase B runs again once when machine load, not the model, cut its training short
+TRAIN_WALL_SHARE = 0.75  # of phase B's wall limit, for training; the rest loads the model, predicts and probes
+
+
+def training_job(train_job: dict[str, Any], trained: TrainAnswer, limits: Limits) -> dict[str, Any]:
+    """What phase B needs to train the saved model itself: public data, the budget (CPU seconds, and the wall-clock
+    cap that keeps the phase inside its hard limit on a busy machine), the learner's constants."""
+    training: dict[str, Any] = {key: train_job[key] for key in ("data", "train_seconds", "early_stopping_patience",
+                                                                "seed") if key in train_job}
+    training["train_wall_seconds"] = max(limits.train_seconds, TRAIN_WALL_SHARE * limits.wall_seconds)
+    return {"training": training, "constants": checked_constants(train_job, trained)}
+
+
+def _phase_b(pool: WorkerPool, job: dict[str, Any], limits: Limits, emit: EventSink, timings: dict[str, float],
+             logs: list[str]) -> EvaluateAnswer | GradeReport:
+    """Run phase B; once more when machine load (not the model) cut its training short, which is never the
+    learner's fault and must not cost them the epochs."""
+    cut = ""
+    for attempt in range(BUSY_RETRIES + 1):
+        phase_b = _run(pool, job, limits, emit, timings, "evaluate")
+        logs.append(phase_b.log)
+        if phase_b.answer is None:
+            return _from_phase(phase_b)
+        answer = phase_b.answer
+        assert isinstance(answer, EvaluateAnswer)
+        training = answer.training
+        if training is None or not training.stopped_for_load:
+            return answer
+        cut = f"after {training.epochs_run} of {training.epochs} epochs"
+        log.warning("phase B's training was cut short by machine load %s (attempt %d)", cut, attempt + 1)
+    return GradeReport.system_error(
+        f"The grading machine was too busy: training your model was cut short {cut} although it had not used its {limits.train_seconds:.0f} s of computing "
+        "time, twice. This is not your fault and this attempt is not graded: submit again later.")
 
 
 def _evaluate(task: Task[Any], grading: LessonGrading, prepared: Any, trained: TrainAnswer, train_job: dict[str, Any],
@@ -97,13 +125,11 @@ def _evaluate(task: Task[Any], grading: LessonGrading, prepared: Any, trained: T
     want = task.output_shape(grading, prepared)
     emit(PhaseEvent(Stage.evaluate))
     # Phase B skips training and predicting when the output shape is wrong: the structure checks explain it.
-    job = plan.job(trained.model, {**evaluation.extra, **training_job(train_job, trained), "output_shape": want})
-    phase_b = _run(pool, job, grading.spec.limits, emit, timings, "evaluate")
-    logs.append(phase_b.log)
-    if phase_b.answer is None:
-        return _from_phase(phase_b)
-    answer = phase_b.answer
-    assert isinstance(answer, EvaluateAnswer)
+    limits = grading.spec.limits
+    job = plan.job(trained.model, {**evaluation.extra, **training_job(train_job, trained, limits), "output_shape": want})
+    answer = _phase_b(pool, job, limits, emit, timings, logs)
+    if isinstance(answer, GradeReport):
+        return answer
     if answer.training is not None:  # measured by the grader: replaces phase A's empty run
         trained.reported, trained.diverged = answer.training, answer.diverged
     if answer.architecture.output_shape != [None, *want]:

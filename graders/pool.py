@@ -286,7 +286,7 @@ def classify(answered: bool, exit_info: Exit, timed_out: bool, flooded: bool, ab
     if timed_out:
         return Failure.wall_time, (f"Stopped after the wall-clock limit of {limits.wall_seconds:.0f} s. Look for an "
                                    "endless loop or a blocking call (input(), sleep) in your code; training itself "
-                                   f"is stopped gracefully after {limits.train_seconds:.0f} s.")
+                                   f"is stopped gracefully after {limits.train_seconds:.0f} s of computing time.")
     near_limit = exit_info.memory_peak >= limits.memory_mb * 1024 * 1024 * 0.95
     if exit_info.oom_killed or (exit_info.signal == signal.SIGKILL and near_limit):
         return Failure.out_of_memory, (f"Out of memory: your code used more than {limits.memory_mb} MB and was killed. "

@@ -18,7 +18,8 @@ class Limits(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    train_seconds: float = Field(60.0, gt=0, description="Training time budget; training stops gracefully after it.")
+    train_seconds: float = Field(60.0, gt=0, description="Training budget in CPU seconds (so load on the machine does "
+                                 "not cost epochs); training stops gracefully after it.")
     wall_seconds: float = Field(150.0, gt=0, description="Hard wall-clock limit of one phase; the job is killed.")
     cpu_seconds: float = Field(300.0, gt=0, description="RLIMIT_CPU of one phase (all threads), after TF import.")
     memory_mb: int = Field(1536, ge=256, description="Memory limit of one phase (cgroup, RLIMIT_DATA fallback).")

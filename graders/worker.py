@@ -233,20 +233,32 @@ def check_output(model: Any, want: list[Any], meaning: str) -> None:
                         + (", activation='softmax')." if "probabilit" in meaning else ")."))
 
 
-def epoch_callback(keras: Any, proto: Protocol, epochs: int, budget_s: float) -> Any:
+def epoch_callback(keras: Any, proto: Protocol, epochs: int, budget_s: float, wall_cap_s: float) -> Any:
     class Progress(keras.callbacks.Callback):  # type: ignore[misc, name-defined]
-        """Streams each epoch out and stops training gracefully when the time budget would be overrun."""
+        """Streams each epoch out and stops training gracefully when a budget would be overrun.
+
+        The lesson's budget is CPU seconds of this process (all threads), so a grade does not depend on how busy
+        the machine is: a model that needs more than its budget is stopped (stopped_for_time, the learner's to
+        fix). The wall-clock cap only keeps the phase inside its hard limit; when it stops training before the
+        CPU budget is spent, the machine was busy (stopped_for_load, ours: the grader runs the phase again).
+        """
 
         def __init__(self) -> None:
             super().__init__()
-            self.start = time.monotonic()
-            self.stopped_for_time = False
+            self.start, self.cpu_start = time.monotonic(), time.process_time()
+            self.stopped_for_time = self.stopped_for_load = False
             self.epochs_run = 0
 
+        def _over(self, share: float = 0.0) -> None:
+            """Stop when a budget is spent, or (share > 0) would be by the end of one more epoch like the last."""
+            wall, cpu = time.monotonic() - self.start, time.process_time() - self.cpu_start
+            if cpu + cpu * share > budget_s:
+                self.model.stop_training = self.stopped_for_time = True
+            elif wall + wall * share > wall_cap_s:
+                self.model.stop_training = self.stopped_for_load = True
+
         def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
-            if time.monotonic() - self.start > budget_s:
-                self.model.stop_training = True
-                self.stopped_for_time = True
+            self._over()
 
         def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
             logs = logs or {}
@@ -257,10 +269,8 @@ def epoch_callback(keras: Any, proto: Protocol, epochs: int, budget_s: float) ->
             if loss is None or not math.isfinite(loss):
                 self.model.stop_training = True  # diverged: more epochs cannot bring it back
                 return
-            elapsed = time.monotonic() - self.start
-            if epoch + 1 < epochs and elapsed + elapsed / (epoch + 1) > budget_s:
-                self.model.stop_training = True
-                self.stopped_for_time = True
+            if epoch + 1 < epochs:
+                self._over(share=1.0 / (epoch + 1))
 
     return Progress()
 
@@ -331,7 +341,8 @@ def fit(model: Any, training: dict[str, Any], constants: dict[str, int], proto: 
     keras.utils.set_random_seed(int(training.get("seed", 0)))
     x_train, y_train, x_val, y_val = training_arrays(training["data"], constants, np)
     epochs, batch_size = constants["EPOCHS"], constants["BATCH_SIZE"]
-    progress = epoch_callback(keras, proto, epochs, float(training["train_seconds"]))
+    budget = float(training["train_seconds"])
+    progress = epoch_callback(keras, proto, epochs, budget, float(training.get("train_wall_seconds", budget)))
     callbacks = [progress]
     early = None
     if training.get("early_stopping_patience"):  # the lesson opts in: learners cannot pass callbacks themselves
@@ -350,6 +361,7 @@ def fit(model: Any, training: dict[str, Any], constants: dict[str, int], proto: 
     reported = {
         "constants": constants, "window": constants.get("WINDOW"), "epochs": epochs, "batch_size": batch_size,
         "epochs_run": progress.epochs_run, "stopped_for_time": progress.stopped_for_time,
+        "stopped_for_load": progress.stopped_for_load,
         "stopped_early": bool(early is not None and early.stopped_epoch > 0),
         "history": [{"epoch": i + 1, "loss": v, "val_loss": val_losses[i] if i < len(val_losses) else None}
                     for i, v in enumerate(losses)],

@@ -192,7 +192,7 @@ def score(grading: LessonGrading, prepared: Prepared, trained: TrainAnswer, eval
     report.metric, report.baselines = metric, table
     if trained.reported.stopped_for_time:
         report.summary += (f" Training stopped at epoch {trained.reported.epochs_run} of {trained.reported.epochs} "
-                           f"(time budget {spec.limits.train_seconds:.0f} s); the model so far was graded.")
+                           f"(budget {spec.limits.train_seconds:.0f} s of computing time); the model so far was graded.")
     return report
 
 

@@ -166,7 +166,7 @@ function trainingLine(training) {
   const line = h("p", { class: "muted" }, `Trained ${parts.join(", ")} by the grader (none of your code ran during training).`);
   if (training.stopped_for_time) {
     return [line, h("p", { class: "notice notice-warn" },
-      "Training was stopped at the time limit. Fewer epochs or a smaller model would finish in time.")];
+      "Training was stopped when it had used the lesson's computing-time budget. Fewer epochs or a smaller model would finish in time.")];
   }
   return line;
 }
