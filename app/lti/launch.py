@@ -6,11 +6,11 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 import jwt
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 
 from app.lti.claims import Launch, LaunchClaims, map_roles
 from app.lti.errors import LaunchRefused, LoginRefused, StateCookieMissing
@@ -25,17 +25,21 @@ MAX_TOKEN_CHARS = 64 * 1024
 MAX_TOKEN_AGE = timedelta(hours=1)  # an id_token issued longer ago than this is refused even if exp is far off
 
 
+# Each login stores its parameters (to offer a relaunch); bound them so a caller cannot make us store megabytes.
+Param = Annotated[str, StringConstraints(min_length=1, max_length=2048)]
+
+
 class LoginRequest(BaseModel):
     """The third-party initiated login the platform sends (GET query or POST form)."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    iss: str
-    login_hint: str
-    target_link_uri: str
-    lti_message_hint: str | None = None
-    client_id: str | None = None
-    lti_deployment_id: str | None = None
+    iss: Param
+    login_hint: Param
+    target_link_uri: Param
+    lti_message_hint: Param | None = None
+    client_id: Param | None = None
+    lti_deployment_id: Param | None = None
 
 
 @dataclass(frozen=True)

@@ -60,8 +60,8 @@ def make_router(tool: LtiTool, sessions: SessionStarter) -> APIRouter:
         try:
             login = LoginRequest.model_validate(await _params(request))
         except ValidationError as exc:
-            missing = ", ".join(str(e["loc"][0]) for e in exc.errors())
-            return _page(400, "Cannot start the launch", f"The login request lacks: {missing}.", "bad_login")
+            wrong = "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in exc.errors())
+            return _page(400, "Cannot start the launch", f"The login request is not usable ({wrong}).", "bad_login")
         try:
             redirect = await run_in_threadpool(tool.validator.begin_login, login)
         except LoginRefused as exc:

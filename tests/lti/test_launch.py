@@ -186,6 +186,9 @@ def test_login_from_an_unknown_platform_is_refused(lab: Lab) -> None:
         assert "rnnlab lti add-platform" in answer.text
         answer = browser.post(lab.platform.tool_url + "/lti/login", data={"iss": lab.platform.issuer})
         assert answer.status_code == 400 and "login_hint" in answer.text
+        answer = browser.post(lab.platform.tool_url + "/lti/login", data={
+            "iss": lab.platform.issuer, "login_hint": "x" * 5000, "target_link_uri": "https://x/lessons/a"})
+        assert answer.status_code == 400 and "login_hint" in answer.text
 
 
 def test_login_by_post_sets_a_state_cookie_and_redirects_to_the_platform(lab: Lab) -> None:
