@@ -20,7 +20,10 @@ from app.lti.tool import LtiTool
 
 log = logging.getLogger(__name__)
 
-STATE_COOKIE_PREFIX = "lti_state_"  # one cookie per login: two lessons on one LMS page launch side by side
+# One cookie per login, so two lessons on one LMS page launch side by side. Over https the name carries the
+# __Host- prefix: the browser then refuses the cookie from a sibling subdomain (no cookie tossing of a state).
+STATE_COOKIE_PREFIX = "lti_state_"
+HOST_PREFIX = "__Host-"
 STATE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
 # Our own small pages may show inside the LMS frame; they hold no action a clickjacker could use.
 PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors *"
@@ -33,6 +36,14 @@ class SessionStarter(Protocol):
         """Set the session cookie on `response`. Inside an LMS iframe it must be `SameSite=None; Secure;
         Partitioned` or the browser will not send it back on the lesson page (docs/lti.md)."""
         ...
+
+
+def state_cookie(name: str, value: str, max_age: int, secure: bool) -> str:
+    """The Set-Cookie value, written out because Starlette (on Python < 3.14) cannot mark a cookie Partitioned.
+    Names and values are base64url, so nothing needs quoting."""
+    if not secure:
+        return f"{name}={value}; HttpOnly; Max-Age={max_age}; Path=/lti/; SameSite=Lax"
+    return f"{name}={value}; HttpOnly; Max-Age={max_age}; Path=/; SameSite=None; Secure; Partitioned"
 
 
 def _page(status: int, title: str, message: str, code: str, link: str | None = None) -> HTMLResponse:
@@ -54,6 +65,9 @@ async def _params(request: Request) -> dict[str, Any]:
 
 def make_router(tool: LtiTool, sessions: SessionStarter) -> APIRouter:
     router = APIRouter(prefix="/lti", tags=["lti"])
+    secure = tool.secure_cookies
+    # __Host- cookies must be Secure with Path=/; on a loopback http tool URL (tests) a plain, Lax cookie it is.
+    cookie_prefix = HOST_PREFIX + STATE_COOKIE_PREFIX if secure else STATE_COOKIE_PREFIX
 
     @router.api_route("/login", methods=["GET", "POST"], include_in_schema=False)
     async def lti_login(request: Request) -> Response:
@@ -70,10 +84,8 @@ def make_router(tool: LtiTool, sessions: SessionStarter) -> APIRouter:
         # The launch POST comes back from the LMS's page: a cross-site request that only carries SameSite=None
         # cookies. Partitioned (CHIPS) keeps it working where third-party cookies are blocked; Secure is required
         # by both (dropped only for a loopback http tool URL, where tests run).
-        response.set_cookie(STATE_COOKIE_PREFIX + redirect.state, redirect.state,
-                            max_age=int(STATE_LIFETIME.total_seconds()), path="/lti/", httponly=True,
-                            samesite="none" if tool.secure_cookies else "lax", secure=tool.secure_cookies,
-                            partitioned=tool.secure_cookies)
+        response.headers.append("set-cookie", state_cookie(cookie_prefix + redirect.state, redirect.state,
+                                                           int(STATE_LIFETIME.total_seconds()), secure))
         response.headers["Cache-Control"] = "no-store"
         return response
 
@@ -85,7 +97,7 @@ def make_router(tool: LtiTool, sessions: SessionStarter) -> APIRouter:
 
     def _launch(form: dict[str, Any], cookies: dict[str, str]) -> Response:
         state = form.get("state")
-        cookie = cookies.get(STATE_COOKIE_PREFIX + state) if state and STATE_PATTERN.match(state) else None
+        cookie = cookies.get(cookie_prefix + state) if state and STATE_PATTERN.match(state) else None
         try:
             launch = tool.validator.validate(form.get("id_token"), state, cookie, tool.relaunch_url)
         except StateCookieMissing as exc:
@@ -103,9 +115,7 @@ def make_router(tool: LtiTool, sessions: SessionStarter) -> APIRouter:
         response = RedirectResponse(tool.lesson_url(launch.lesson), status_code=303)
         sessions.start_session(account_key, launch, response)
         if state:
-            response.delete_cookie(STATE_COOKIE_PREFIX + state, path="/lti/", httponly=True,
-                                   samesite="none" if tool.secure_cookies else "lax", secure=tool.secure_cookies,
-                                   partitioned=tool.secure_cookies)
+            response.headers.append("set-cookie", state_cookie(cookie_prefix + state, "", 0, secure))
         return response
 
     @router.get("/jwks.json", include_in_schema=False)

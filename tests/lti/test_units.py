@@ -160,3 +160,35 @@ def test_only_one_of_two_concurrent_launches_with_the_same_state_wins(tmp_path: 
     pending = nonces.peek("s")
     assert pending is not None and pending.used is not None
     engine.dispose()
+
+
+def test_over_https_the_state_cookie_is_a_partitioned_host_cookie(tmp_path: Path) -> None:
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from app.lti.registration import Platform
+    from app.lti.routes import make_router
+    from app.lti.tool import LtiTool
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    metadata.create_all(engine)
+    tool = LtiTool.create(engine=engine, data_dir=tmp_path, tool_url="https://rnnlab.example.org",
+                          accounts=None, lessons=None)  # type: ignore[arg-type]
+    tool.platforms.save(Platform(issuer="https://lms.example.edu", client_id="c", deployment_ids=("d",),
+                                 auth_login_url="https://lms.example.edu/auth", auth_token_url="https://lms.example.edu/t",
+                                 keyset_url="https://lms.example.edu/jwks"))
+    app = FastAPI()
+    app.include_router(make_router(tool, None))  # type: ignore[arg-type]
+    with TestClient(app, base_url="https://rnnlab.example.org") as client:
+        answer = client.get("/lti/login", params={"iss": "https://lms.example.edu", "login_hint": "u",
+                                                  "target_link_uri": "https://rnnlab.example.org/lessons/a"},
+                            follow_redirects=False)
+    assert answer.status_code == 302
+    cookie = answer.headers["set-cookie"]
+    assert cookie.startswith("__Host-lti_state_")
+    for attribute in ("HttpOnly", "Partitioned", "Path=/;", "SameSite=None", "Secure", "Max-Age=600"):
+        assert attribute in cookie, cookie
+    assert "Domain" not in cookie
+    assert answer.headers["location"].startswith("https://lms.example.edu/auth?")
+    tool.ags.http.close()
+    engine.dispose()
