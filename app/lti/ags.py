@@ -145,7 +145,11 @@ class AgsClient:
             if response.status_code != 200:
                 raise _fail("line items", response)
             try:
-                items = [LineItem.model_validate(item) for item in response.json()]
+                body = response.json()
+                if not isinstance(body, list):
+                    # Not "no such column": an answer we cannot read must never lead to creating a second one.
+                    raise TypeError("not a list")
+                items = [LineItem.model_validate(item) for item in body]
             except (ValueError, TypeError, ValidationError):
                 raise GradeServiceError("line items: the platform's answer is not a list of line items",
                                         "bad_line_items") from None
