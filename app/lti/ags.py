@@ -158,7 +158,10 @@ class AgsClient:
                 if item.resourceId == resource_id:
                     return self._url(item.id)
             url, params = response.links.get("next", {}).get("url"), None
-        return None
+        if url is None:
+            return None
+        raise GradeServiceError(f"line items: more than {MAX_PAGES} pages; not creating a column that may exist",
+                                "too_many_line_items")
 
     def create_line_item(self, platform: Platform, lineitems_url: str, resource_id: str, label: str,
                          score_maximum: float, resource_link_id: str | None) -> str:
