@@ -91,8 +91,8 @@ def normalize_email(raw: str) -> str:
 
 def check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_CHARS:
-        raise WeakPassword(f"Choose a password of at least {MIN_PASSWORD_CHARS} characters "
-                           f"(yours has {len(password)}). A few words in a row make a good one.")
+        raise WeakPassword(f"Choose a password of at least {MIN_PASSWORD_CHARS} characters (yours has "
+                           f"{len(password)}).")
     if len(password) > MAX_PASSWORD_CHARS:
         raise WeakPassword(f"Passwords are limited to {MAX_PASSWORD_CHARS} characters.")
 

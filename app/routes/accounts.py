@@ -23,9 +23,10 @@ WRONG_LOGIN = "That email and password do not match an account. Check both and t
 
 def safe_next(target: str | None) -> str:
     """Where to go after logging in: a path on this site only (never //host or an absolute URL)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return "/"
+    # Browsers drop tabs and newlines inside URLs and read "\\" as "/": "/\t/evil.example" would become //host.
+    if not target or not target.startswith("/") or any(c == "\\" or c.isspace() or ord(c) < 32 for c in target):
+        return "/"
+    return "/" if target.startswith("//") else target
 
 
 def _form(request: Request, state: AppState, name: str, status: int = 200, headers: dict[str, str] | None = None,

@@ -82,8 +82,9 @@ def test_cookies_are_secure_when_the_setting_says_so(settings: Settings, fake_gr
 
 
 def test_only_safe_redirect_targets_are_followed(client: TestClient) -> None:
-    for target in ("//evil.example/", "https://evil.example/", "/\\evil.example"):
-        assert sign_up(client, email=f"u{len(target)}@example.org", next=target).headers["location"] == "/"
+    targets = ("//evil.example/", "https://evil.example/", "/\\evil.example", "/\t/evil.example", "/\n/evil")
+    for n, target in enumerate(targets):
+        assert sign_up(client, email=f"u{n}@example.org", next=target).headers["location"] == "/"
         client.cookies.delete(SESSION_COOKIE)
 
 
