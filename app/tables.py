@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    MetaData,
     String,
     Text,
     UniqueConstraint,
@@ -102,3 +103,17 @@ class LoginFailureRow(Base):
 
 
 metadata = Base.metadata
+
+
+def _schema() -> MetaData:
+    """Every table the migrations make: ours, and LTI's (kept on their own MetaData beside their code)."""
+    from app.lti.tables import metadata as lti_metadata
+
+    schema = MetaData()
+    for source in (metadata, lti_metadata):
+        for table in source.tables.values():
+            table.to_metadata(schema)
+    return schema
+
+
+SCHEMA = _schema()

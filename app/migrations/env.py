@@ -6,7 +6,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from app.database import make_engine
-from app.tables import metadata
+from app.tables import SCHEMA as metadata
 
 config = context.config
 

@@ -24,7 +24,7 @@ from app.migrate import (
     upgrade,
 )
 from app.store import Store
-from app.tables import metadata
+from app.tables import SCHEMA as metadata
 
 
 @pytest.fixture
@@ -107,9 +107,16 @@ def test_half_a_schema_or_an_unknown_revision_is_refused(database: Database, tmp
 
 def test_other_components_tables_are_left_alone(database: Database) -> None:
     with database.engine.begin() as connection:
-        connection.execute(text("CREATE TABLE lti_platforms (id INTEGER PRIMARY KEY)"))
+        # e.g. a job queue's own tables (procrastinate makes and migrates its schema itself)
+        connection.execute(text("CREATE TABLE procrastinate_jobs (id INTEGER PRIMARY KEY)"))
     assert upgrade(database.engine).up_to_date
-    assert "lti_platforms" in inspect(database.engine).get_table_names()
+    assert "procrastinate_jobs" in inspect(database.engine).get_table_names()
+
+
+def test_the_lti_tables_are_part_of_the_migrated_schema(database: Database) -> None:
+    upgrade(database.engine)
+    tables = set(inspect(database.engine).get_table_names())
+    assert {"lti_platforms", "lti_nonces", "lti_links", "lti_line_items", "lti_grade_targets", "lti_outbox"} <= tables
 
 
 def test_the_app_migrates_sqlite_on_start_by_default_and_refuses_when_told_not_to(settings: Settings) -> None:
