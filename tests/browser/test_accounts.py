@@ -153,3 +153,17 @@ def test_account_pages_fit_a_phone(new_page: Any) -> None:
         page.goto(path)
         assert horizontal_overflow(page) == 0, path
     screenshot(page, "phone-account", full_page=True)
+
+
+def test_the_api_page_tries_a_submission_with_the_csrf_token(new_page: Any) -> None:
+    page = new_page()
+    submit_broken(page)  # this browser now holds a learner cookie: a POST without the token would be 403
+    page.goto("/docs")
+    operation = page.locator(".opblock-post", has=page.locator(".opblock-summary-path", has_text="/submissions"))
+    operation.locator(".opblock-summary").click()
+    operation.get_by_role("button", name="Try it out").click()
+    operation.locator("input[placeholder='slug']").fill(LSTM)
+    operation.locator("textarea.body-param__text").fill('{"code": "def build_model(:\\n"}')
+    operation.get_by_role("button", name="Execute").click()
+    expect(operation.locator(".live-responses-table tbody .response-col_status").first).to_have_text("202",
+                                                                                            timeout=15_000)
