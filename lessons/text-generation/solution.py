@@ -1,8 +1,8 @@
-"""Reference solution: embed the character ids, read them with one LSTM, predict the next character."""
+"""Reference solution: embed the character ids, read a whole line of them with one LSTM, predict the next one."""
 
 import keras
 
-WINDOW = 20  # three or four words of context
+WINDOW = 32  # a whole line: the name, colour or thing a line repeats was written at most 30 characters back
 EPOCHS = 8
 BATCH_SIZE = 128
 
@@ -13,7 +13,7 @@ def build_model(window: int, vocab_size: int) -> keras.Model:
         [
             keras.Input(shape=(window,), dtype="int32"),
             keras.layers.Embedding(vocab_size, 16),  # each id -> a learned 16-number vector
-            keras.layers.LSTM(96),
+            keras.layers.LSTM(64),  # reads the window in order; its state remembers the start of the line
             keras.layers.Dense(vocab_size, activation="softmax"),
         ]
     )
