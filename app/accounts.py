@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import re
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,10 +18,13 @@ from app.store import Store
 from app.tables import AuthSessionRow, LearnerRow, UserRow
 
 MIN_PASSWORD_CHARS = 10
+NO_PASSWORD = "!"  # the stored hash of an account that signs in only through its course platform (never verifies)
 MAX_PASSWORD_CHARS = 1024  # argon2 hashes any length; this only bounds the work one request can ask for
 MAX_EMAIL_CHARS = 254  # RFC 5321's path limit
 # Deliberately loose: one @, something on each side, a dot in the domain, no spaces. Real proof is a mail, later.
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
+# Each argon2 hash or check takes 64 MiB for a moment: a burst of log-ins must not take the server's memory with it.
+MAX_CONCURRENT_HASHES = 4
 
 
 class Role(enum.StrEnum):
@@ -104,13 +108,14 @@ class Accounts:
         self.database = database
         self.store = store
         self.hasher = hasher or PasswordHasher()  # argon2id with argon2-cffi's RFC 9106 defaults
+        self._hashing = threading.BoundedSemaphore(MAX_CONCURRENT_HASHES)
         # Checked against when the email is unknown, so a wrong email costs the same time as a wrong password.
         self._dummy_hash = self.hasher.hash("not a password anyone has")
 
     def create(self, email: str, password: str, role: Role = Role.learner) -> User:
         email = normalize_email(email)
         check_password(password)
-        password_hash = self.hasher.hash(password)
+        password_hash = self._hash(password)
         try:
             with self.database.session() as session:
                 if session.scalar(select(UserRow.id).where(UserRow.email == email)) is not None:
@@ -126,6 +131,40 @@ class Accounts:
         except IntegrityError:  # two sign-ups for one email at the same moment
             raise EmailTaken(f"An account for {email} already exists: log in instead.") from None
 
+    def create_external(self, email: str | None, fallback_email: str, role: Role) -> User:
+        """An account for someone who signs in through their course platform (LTI) and has no password here: no
+        hash verifies against NO_PASSWORD. The platform's email is used when it is valid and free, else
+        `fallback_email`: an address a platform sends never takes over an existing account."""
+        for candidate in ([email] if email else []) + [fallback_email]:
+            try:
+                address = normalize_email(candidate)
+            except InvalidEmail:
+                continue
+            try:
+                with self.database.session() as session:
+                    if session.scalar(select(UserRow.id).where(UserRow.email == address)) is not None:
+                        continue
+                    learner = LearnerRow(created=now())
+                    session.add(learner)
+                    session.flush()
+                    row = UserRow(email=address, password_hash=NO_PASSWORD, role=role.value, learner_id=learner.id,
+                                  created=now(), last_login=now())
+                    session.add(row)
+                    session.flush()
+                    return User.from_row(row)
+            except IntegrityError:  # the same address taken at the same moment: try the next one
+                continue
+        raise EmailTaken(f"Neither {email!r} nor {fallback_email!r} is free for a new account.")
+
+    def set_role(self, user_id: int, role: Role) -> User | None:
+        with self.database.session() as session:
+            row = session.get(UserRow, user_id)
+            if row is None:
+                return None
+            row.role, row.last_login = role.value, now()
+            session.flush()
+            return User.from_row(row)
+
     def authenticate(self, email: str, password: str) -> User | None:
         """The account when the password is right (its last login updated), else None. Never says which was wrong."""
         try:
@@ -140,7 +179,7 @@ class Accounts:
             if not self._verify(row.password_hash, password):
                 return None
             if self.hasher.check_needs_rehash(row.password_hash):
-                row.password_hash = self.hasher.hash(password)
+                row.password_hash = self._hash(password)
             row.last_login = now()
             session.flush()
             return User.from_row(row)
@@ -151,9 +190,14 @@ class Accounts:
             row = session.get(UserRow, user.id)
             return row is not None and len(password) <= MAX_PASSWORD_CHARS and self._verify(row.password_hash, password)
 
+    def _hash(self, password: str) -> str:
+        with self._hashing:
+            return self.hasher.hash(password)
+
     def _verify(self, password_hash: str, password: str) -> bool:
         try:
-            return self.hasher.verify(password_hash, password)
+            with self._hashing:
+                return self.hasher.verify(password_hash, password)
         except (VerificationError, InvalidHashError):
             return False
 
@@ -175,7 +219,7 @@ class Accounts:
         """A new password, and every session of the account revoked (the old password may be known). Returns how
         many sessions were revoked."""
         check_password(password)
-        password_hash = self.hasher.hash(password)
+        password_hash = self._hash(password)
         with self.database.session() as session:
             row = session.scalar(select(UserRow).where(UserRow.email == email.strip().lower()))
             if row is None:

@@ -241,6 +241,7 @@ def test_delete_waits_for_a_grading_in_flight(client: TestClient, fake_grader: F
 def test_roles_guard_the_instructor_page(client: TestClient) -> None:
     anonymous = client.get("/instructor", headers={"Accept": "text/html"})
     assert anonymous.status_code == 401 and "Log in with an instructor account" in anonymous.text
+    assert 'href="/login?next=/instructor"' in anonymous.text
     sign_up(client)
     learner = client.get("/instructor", headers={"Accept": "text/html"})
     assert learner.status_code == 403 and "for instructors; your account is a learner" in learner.text
