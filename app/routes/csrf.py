@@ -16,6 +16,10 @@ from app.sessions import SESSION_COOKIE
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 RELOAD = "Reload the page and try again (your browser must accept cookies from this site)."
+# POSTs that are cross-site by design and authenticated by something other than our cookies: an LTI launch is
+# posted by the LMS's page and proven by the platform's signed id_token plus its own state cookie (app/lti).
+# tests/app/test_csrf.py requires verify_csrf on every other state-changing route.
+CROSS_SITE_ROUTES = frozenset({"/lti/login", "/lti/launch"})
 
 
 class CsrfCookie:
