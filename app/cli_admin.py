@@ -1,4 +1,5 @@
-"""`rnnlab db upgrade | current` and `rnnlab users create | reset-password | list`: schema and accounts, thin."""
+"""`rnnlab db upgrade | current`, `rnnlab users create | reset-password | list` and `rnnlab lti ...`: schema,
+accounts and LMS platforms, thin."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from datetime import datetime
 from app.accounts import AccountError, Accounts, Role
 from app.config import Settings
 from app.database import Database, display_url
+from app.lti.commands import add_lti_commands, run_lti_command
 from app.migrate import SchemaError, ensure_schema, schema_state, upgrade
 from app.store import Store
 from graders.textsafe import display_text
@@ -112,6 +114,18 @@ def cmd_users_list(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_lti(settings: Settings, args: argparse.Namespace) -> int:
+    database = Database(settings.resolved_database_url())
+    try:
+        ensure_schema(database.engine, migrate=settings.should_migrate_on_start())
+        return run_lti_command(args, engine=database.engine, data_dir=settings.data_dir,
+                               tool_url=settings.lti_tool_url, allow_loopback_http=settings.lti_allow_loopback_http)
+    except SchemaError as exc:
+        return _fail(str(exc))
+    finally:
+        database.close()
+
+
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     db = sub.add_parser("db", help="database schema migrations")
     db_sub = db.add_subparsers(dest="db_command", required=True)
@@ -129,3 +143,6 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     reset.add_argument("email")
     reset.set_defaults(func=cmd_users_reset_password)
     users_sub.add_parser("list", help="email, role, created, last login").set_defaults(func=cmd_users_list)
+
+    add_lti_commands(sub)
+    sub.choices["lti"].set_defaults(func=cmd_lti)

@@ -37,6 +37,17 @@ class Settings(BaseSettings):
         False, description="Mark every cookie Secure (sent over HTTPS only). Turn on behind a TLS proxy; cookies of "
         "requests that reach the app over https are Secure anyway."
     )
+    lti_tool_url: str | None = Field(
+        None, description="Public https base URL of this server as course platforms (Canvas, Moodle) know it, e.g. "
+        "https://rnnlab.example.org. Set: LTI 1.3 is on (/lti/login, /lti/launch, /lti/jwks.json; docs/lti.md)."
+    )
+    lti_allow_loopback_http: bool = Field(
+        False, description="Let LTI URLs on 127.0.0.1/localhost use plain http (tests, a local Moodle); never others."
+    )
+    lti_sync_interval_s: float = Field(
+        10.0, gt=0, description="How often counted scores of LMS-linked learners are compared with what was sent, "
+        "and pending grades are posted (failed posts back off up to an hour)."
+    )
     session_days: int = Field(30, ge=1, description="How long a log-in lasts before the browser must log in again.")
     login_max_failures: int = Field(
         5, ge=1, description="Failed log-ins allowed per email within LOGIN_WINDOW_S before further tries get 429."

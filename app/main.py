@@ -17,6 +17,10 @@ from app.course import Course
 from app.csrf import CsrfTokens
 from app.database import Database
 from app.identity import LearnerCookie, load_secret_key
+from app.lti.outbox import OutboxWorker
+from app.lti.routes import make_router as lti_router
+from app.lti.tool import LtiTool
+from app.lti_bridge import CourseLessons, GradeSync, LtiAccounts, LtiSessions
 from app.migrate import ensure_schema
 from app.queue import GradingQueue
 from app.routes import accounts, api, instructor, pages
@@ -59,6 +63,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                      csrf=CsrfTokens(secret_key), cookie=LearnerCookie(secret_key),
                      templates=Jinja2Templates(directory=TEMPLATES_DIR, context_processors=[page_context]))
 
+    lti = None
+    if settings.lti_tool_url:
+        lti = LtiTool.create(engine=database.engine, data_dir=settings.data_dir, tool_url=settings.lti_tool_url,
+                             accounts=LtiAccounts(state.accounts), lessons=CourseLessons(course),
+                             allow_loopback_http=settings.lti_allow_loopback_http)
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         pool = WorkerPool(settings.sandbox_config(), size=settings.pool_size)
@@ -72,9 +82,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                              heldout=heldout, max_code_bytes=settings.max_code_bytes)
         queue.start()
         state.pool, state.queue = pool, queue
+        lti_threads: list[GradeSync | OutboxWorker] = []
+        if lti is not None:  # grades wait in the database, so stopping these loses nothing
+            lti_threads = [GradeSync(database, lti.outbox, settings.lessons_dir, settings.lti_sync_interval_s),
+                           OutboxWorker(lti.outbox, settings.lti_sync_interval_s)]
+            for thread in lti_threads:
+                thread.start()
         try:
             yield
         finally:
+            for thread in lti_threads:
+                thread.stop()
             queue.stop()
             pool.close()  # kills a grading in flight; it is graded again at the next start
             queue.join()
@@ -92,5 +110,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api.router)
     app.include_router(accounts.router)
     app.include_router(instructor.router)
+    if lti is not None:
+        app.include_router(lti_router(lti, LtiSessions(state.accounts, state.sessions,
+                                                       secure=lti.secure_cookies or settings.secure_cookies)))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

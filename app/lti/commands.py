@@ -37,7 +37,8 @@ def canvas_config(tool_url: str, title: str = "RNN Lab") -> dict[str, object]:
     """Canvas's LTI 1.3 JSON configuration (Developer Keys -> + LTI Key -> Method: Enter URL or Paste JSON)."""
     urls = tool_urls(tool_url)
     course_link = urls["target_link_uri"].replace("/<slug>", "")
-    placement = {"message_type": "LtiResourceLinkRequest", "target_link_uri": course_link}
+    # A new window: our session cookie is first-party there (lessons do not render inside the LMS frame yet).
+    placement = {"message_type": "LtiResourceLinkRequest", "target_link_uri": course_link, "windowTarget": "_blank"}
     return {
         "title": title,
         "description": "Auto-graded exercises on recurrent neural networks (RNN, LSTM, GRU).",

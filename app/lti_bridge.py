@@ -1,0 +1,136 @@
+"""The LTI tool (app/lti) bridged to RNN Lab: its accounts, sessions, lessons and counted grades.
+
+A launch maps iss + sub to an account (created on the first launch, without a password: it signs in through its
+LMS), starts one of our sessions, and lands on the lesson. Grades go back through GradeSync: every few seconds it
+recomputes the counted score (the course file's best/last rule and late policy, app.gradebook) of each
+LMS-linked account and hands it to the outbox, which ignores unchanged scores and retries until the platform has
+it. Recomputing from the submissions, instead of hooking the grading queue, means a crash between grading and
+queueing loses nothing, and a score earned before the learner's first launch is sent too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from collections import defaultdict
+from pathlib import Path
+
+from fastapi.responses import Response
+from sqlalchemy import String, cast, select
+
+from app.accounts import Accounts, Role
+from app.course import Course
+from app.course_file import CourseFileError, load_course_file
+from app.database import Database, as_utc, now
+from app.gradebook import Attempt, LessonPolicy, grade_lesson
+from app.lti.claims import Launch, MappedRole
+from app.lti.outbox import Outbox
+from app.lti.tables import lti_links
+from app.sessions import SESSION_COOKIE, Sessions
+from app.tables import SubmissionRow, UserRow
+
+log = logging.getLogger(__name__)
+
+# An LMS may make a user our instructor (a course's teacher), never our admin: administering this server is
+# granted here, with `rnnlab users`, not by any platform.
+ROLE_CAP = {MappedRole.learner: Role.learner, MappedRole.instructor: Role.instructor, MappedRole.admin: Role.instructor}
+
+
+def fallback_email(launch: Launch) -> str:
+    """A stable address for an LMS user whose platform sends no usable email (.invalid never routes mail)."""
+    digest = hashlib.sha256(f"{launch.issuer}\0{launch.subject}".encode()).hexdigest()[:24]
+    return f"lti-{digest}@lti.invalid"
+
+
+class LtiAccounts:
+    """AccountMapper: the account an LMS user maps to; its role follows the latest launch (an admin stays one)."""
+
+    def __init__(self, accounts: Accounts) -> None:
+        self.accounts = accounts
+
+    def resolve_account(self, launch: Launch, linked: str | None) -> str:
+        role = ROLE_CAP[launch.role]
+        user = self.accounts.get(int(linked)) if linked and linked.isdigit() else None
+        if user is None:  # the first launch, or the account was deleted since: a fresh one
+            user = self.accounts.create_external(launch.email, fallback_email(launch), role)
+        elif user.role is not Role.admin and user.role is not role:
+            user = self.accounts.set_role(user.id, role) or user
+        return str(user.id)
+
+
+class LtiSessions:
+    """SessionStarter: one of our sessions for the launched account. The lesson opens in a window of its own
+    (docs/lti.md), so our usual first-party cookie (HttpOnly, SameSite=Lax) is the right one."""
+
+    def __init__(self, accounts: Accounts, sessions: Sessions, secure: bool) -> None:
+        self.accounts, self.sessions, self.secure = accounts, sessions, secure
+
+    def start_session(self, account_key: str, launch: Launch, response: Response) -> None:
+        user = self.accounts.get(int(account_key))
+        if user is None:
+            return  # deleted between mapping and here: the lesson page then shows as for anyone signed out
+        response.set_cookie(SESSION_COOKIE, self.sessions.start(user), httponly=True, samesite="lax", path="/",
+                            secure=self.secure, max_age=int(self.sessions.lifetime.total_seconds()))
+
+
+class CourseLessons:
+    """Lessons: the served catalog."""
+
+    def __init__(self, course: Course) -> None:
+        self.course = course
+
+    def has_lesson(self, slug: str) -> bool:
+        return self.course.lesson(slug) is not None
+
+    def lesson_title(self, slug: str) -> str:
+        lesson = self.course.lesson(slug)
+        return lesson.meta.title if lesson else slug
+
+
+class GradeSync:
+    """Hands each LMS-linked account's counted score per lesson to the outbox, every `interval_s` seconds."""
+
+    def __init__(self, database: Database, outbox: Outbox, lessons_dir: Path, interval_s: float = 10.0) -> None:
+        self.database, self.outbox, self.lessons_dir, self.interval_s = database, outbox, lessons_dir, interval_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="lti-grade-sync", daemon=True)
+
+    def sync_once(self) -> int:
+        """Queue every counted score that differs from the one the platform has (or waits for). Returns how many."""
+        try:
+            course = load_course_file(self.lessons_dir)
+        except CourseFileError as exc:  # `rnnlab lessons check` names the problem; grades wait until it is fixed
+            log.error("LTI grades not synced: %s", exc)
+            return 0
+        query = (select(UserRow.id, SubmissionRow.lesson, SubmissionRow.created, SubmissionRow.status,
+                        SubmissionRow.score, SubmissionRow.report)
+                 .join(SubmissionRow, SubmissionRow.learner_id == UserRow.learner_id)
+                 .where(cast(UserRow.id, String).in_(select(lti_links.c.account_key)))
+                 .order_by(SubmissionRow.id))
+        attempts: dict[tuple[int, str], list[Attempt]] = defaultdict(list)
+        with self.database.session() as session:
+            for user_id, lesson, created, status, score, report in session.execute(query):
+                attempts[(user_id, lesson)].append(
+                    Attempt.from_report(as_utc(created) or now(), status, score, report))
+        queued = 0
+        for (user_id, lesson), tries in attempts.items():
+            grade = grade_lesson(tries, LessonPolicy.from_course(course, lesson))
+            if grade.score is not None:
+                queued += self.outbox.score_changed(str(user_id), lesson, round(grade.score, 4), 1.0)
+        return queued
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.sync_once()
+            except Exception:  # noqa: BLE001 - a bug here must not end the thread; the next round tries again
+                log.exception("LTI grade sync failed; retrying in %.0f s", self.interval_s)
+            self._stop.wait(self.interval_s)
