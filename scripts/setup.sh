@@ -5,7 +5,7 @@ set -euo pipefail
 VENV="${1:-/opt/rnnlab/venv}"
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(bubblewrap chromium python3-venv libseccomp2 fonts-dejavu-core)
+APT_PACKAGES=(bubblewrap chromium python3-venv libseccomp2 fonts-dejavu-core postgresql)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
