@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.database import Database, as_utc, now
 from app.store import Store
-from app.tables import AuthSessionRow, LearnerRow, UserRow
+from app.tables import AuthSessionRow, LearnerRow, SubmissionRow, UserRow
 
 MIN_PASSWORD_CHARS = 10
 NO_PASSWORD = "!"  # the stored hash of an account that signs in only through its course platform (never verifies)
@@ -231,14 +231,21 @@ class Accounts:
 
     def claim(self, user: User, anonymous_learner: int | None) -> int:
         """Move an anonymous learner's history into the account (merging with what it has). Idempotent; a learner
-        row owned by any account is never taken. Returns how many submissions moved."""
+        row owned by any account is never taken. Returns how many submissions moved.
+
+        The emptied anonymous row stays: SQLite gives the highest deleted id to the next row, and the claimed
+        learner is often the newest, so deleting it would let a saved copy of the old cookie read the next
+        stranger's history."""
         if anonymous_learner is None or anonymous_learner == user.learner_id:
             return 0
         with self.database.session() as session:
-            owned = session.scalar(select(UserRow.id).where(UserRow.learner_id == anonymous_learner))
-        if owned is not None:
-            return 0
-        return self.store.merge_learner(anonymous_learner, user.learner_id)
+            if session.scalar(select(UserRow.id).where(UserRow.learner_id == anonymous_learner)) is not None:
+                return 0
+            if session.get(LearnerRow, anonymous_learner) is None or session.get(LearnerRow, user.learner_id) is None:
+                return 0
+            moved = session.execute(update(SubmissionRow).where(SubmissionRow.learner_id == anonymous_learner)
+                                    .values(learner_id=user.learner_id))
+            return int(getattr(moved, "rowcount", 0) or 0)
 
     def delete(self, user: User) -> None:
         """The account, its sessions, its learner row and every submission, gone."""

@@ -83,7 +83,7 @@ def test_claim_moves_history_merges_and_is_idempotent(accounts: Accounts, store:
     assert accounts.claim(user, anonymous) == 2
     assert accounts.claim(user, anonymous) == 0  # nothing left, nothing lost
     assert accounts.claim(user, None) == 0 and accounts.claim(user, user.learner_id) == 0
-    assert not store.learner_exists(anonymous)
+    assert store.all_submissions(anonymous) == []  # emptied, kept: its id must not go to the next learner
     assert [s.id for s in store.all_submissions(user.learner_id)] == sorted([own.id, *theirs])
 
 
