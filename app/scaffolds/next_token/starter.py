@@ -1,6 +1,6 @@
 import keras
 
-WINDOW = 8
+WINDOW = 8        # too short to see the start of a line: counting does as well
 EPOCHS = 1
 BATCH_SIZE = 64
 
