@@ -15,7 +15,10 @@ from pathlib import Path
 from app.catalog import Catalog, Lesson, LessonError, load_catalog
 from app.cli_admin import add_parsers as add_admin_parsers
 from app.config import Settings
-from app.migrate import SchemaError
+from app.course_file import CourseFileError, check_course_file
+from app.database import Database
+from app.history import History, RegradeRunning
+from app.migrate import SchemaError, ensure_schema
 from app.scaffold import scaffold_lesson, task_names
 from app.submission_files import Refused, Submission, collect_submissions, read_submission, refused_report
 from graders import GradeReport, HeldoutMode, SandboxUnavailable, Status, WorkerPool, grade
@@ -155,11 +158,16 @@ def cmd_lessons_check(settings: Settings, args: argparse.Namespace) -> int:
     except LessonError as exc:
         print(f"lesson errors:\n{exc}", file=sys.stderr)
         return 1
+    # the course file names lessons by slug: check it against every lesson folder, not only the ones asked for
+    folders = [p.name for p in settings.lessons_dir.iterdir() if p.is_dir() and (p / "lesson.md").is_file()]
+    course_problems = check_course_file(settings.lessons_dir, folders)
+    for line in course_problems:
+        print(line, file=sys.stderr)
     try:
         pool = _start_pool(settings, size=max(settings.pool_size, 2))
     except SandboxUnavailable as exc:
         return _fail(f"cannot grade: {exc}")
-    problems = 0
+    problems = len(course_problems)
     rows = []
     try:
         for lesson in catalog:
@@ -188,7 +196,7 @@ def cmd_lessons_check(settings: Settings, args: argparse.Namespace) -> int:
     if public:  # allowed for practice, but a learner could derive these answers from the repository
         print(f"warning: held-out data is PUBLIC (derivable from the repository) for {', '.join(public)}: supply "
               "RNNLAB_HELDOUT_DIR/<slug>.csv|.npz|.txt or a data.heldout_generator (docs/authoring.md)")
-    print(f"{len(rows)} lesson(s) checked, {problems} problem(s)")
+    print(f"{len(rows)} lesson(s) and the course file checked, {problems} problem(s)")
     return 1 if problems else 0
 
 
@@ -202,6 +210,23 @@ def cmd_lessons_new(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_regrade(settings: Settings, args: argparse.Namespace) -> int:
+    """Queue a regrade of a lesson's finished submissions; the running server grades them behind learners' work."""
+    if not (settings.lessons_dir / args.lesson / "lesson.md").is_file():
+        return _fail(f"no lesson called {args.lesson!r} in {settings.lessons_dir}")
+    database = Database(settings.resolved_database_url())
+    try:
+        ensure_schema(database.engine, migrate=settings.should_migrate_on_start())
+        regrade = History(database).request_regrade(args.lesson, args.requested_by)
+    except (SchemaError, RegradeRunning) as exc:
+        return _fail(str(exc))
+    finally:
+        database.close()
+    print(f"regrade #{regrade.id} of {args.lesson}: {regrade.total} submission(s) queued; a running `rnnlab serve` "
+          f"grades them when no learner is waiting (progress: /instructor/lessons/{args.lesson})")
+    return 0
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -212,7 +237,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         return 0
     try:
         app = create_app(settings)
-    except (LessonError, SandboxUnavailable, SchemaError) as exc:
+    except (LessonError, CourseFileError, SandboxUnavailable, SchemaError) as exc:
         return _fail(f"cannot start: {exc}")
     uvicorn.run(app, host=args.host, port=args.port)
     return 0
@@ -248,6 +273,10 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("--task", required=True, choices=task_names())
     new.add_argument("--title", help="lesson title (default: from the slug)")
     new.set_defaults(func=cmd_lessons_new)
+    regrade = sub.add_parser("regrade", help="grade a lesson's submissions again (after the lesson or grader changed)")
+    regrade.add_argument("lesson", help="lesson slug")
+    regrade.add_argument("--requested-by", default="rnnlab regrade", help="who asked (shown on the dashboard)")
+    regrade.set_defaults(func=cmd_regrade)
     add_admin_parsers(sub)
     return parser
 

@@ -5,10 +5,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from app.catalog import Catalog, Lesson, LessonError, load_catalog
+from app.course_file import COURSE_FILE, Counts, CourseFile, CourseFileError, load_course_file
+from app.gradebook import Attempt, LessonGrade, grade_course
 from app.rendering import asset_url, render_inline, render_markdown
 from app.store import LessonProgress
 from graders import HeldoutStore
@@ -59,6 +63,21 @@ class LessonPage:
 
 
 @dataclass(frozen=True)
+class Deadline:
+    """A lesson's due date as the course file says, and as pages show it (in the course's time zone)."""
+
+    due: datetime  # aware
+
+    @property
+    def text(self) -> str:
+        return self.due.strftime("%a %d %b %Y, %H:%M %Z")
+
+    @property
+    def iso(self) -> str:
+        return self.due.isoformat()
+
+
+@dataclass(frozen=True)
 class CourseEntry:
     """One row of the course page: a lesson and what this learner has done on it."""
 
@@ -68,6 +87,8 @@ class CourseEntry:
     summary: str
     minutes: int
     progress: LessonProgress
+    deadline: Deadline | None = None
+    grade: LessonGrade | None = None  # the counted grade under the course file's rules
 
 
 def _fingerprint(lessons_dir: Path) -> tuple[tuple[str, int, int], ...]:
@@ -79,14 +100,18 @@ def _fingerprint(lessons_dir: Path) -> tuple[tuple[str, int, int], ...]:
                 for path in sorted(folder.iterdir()):
                     stat = path.stat()
                     entries.append((str(path), stat.st_size, stat.st_mtime_ns))
+            elif folder.name == COURSE_FILE:
+                stat = folder.stat()
+                entries.append((str(folder), stat.st_size, stat.st_mtime_ns))
     except OSError:
         pass
     return tuple(entries)
 
 
 class Course:
-    """The current catalog and its rendered pages. A lesson edited while serving is reloaded; a broken edit is
-    logged and the last good version keeps being served (at start-up a broken lesson is fatal instead)."""
+    """The current catalog, its rendered pages and the course file (lessons/course.toml). A lesson or course file
+    edited while serving is reloaded; a broken edit is logged and the last good version keeps being served (at
+    start-up a broken lesson or course file is fatal instead)."""
 
     def __init__(self, lessons_dir: Path, heldout: HeldoutStore | None = None) -> None:
         self.lessons_dir = lessons_dir
@@ -96,6 +121,8 @@ class Course:
         self._print = _fingerprint(lessons_dir)
         self._catalog = load_catalog(lessons_dir, heldout=heldout)  # LessonError propagates: the app refuses to start
         self._pages = self._render(self._catalog)
+        # CourseFileError propagates too: deadlines that do not load must not be silently dropped
+        self._course_file = load_course_file(lessons_dir, [lesson.slug for lesson in self._catalog])
 
     @staticmethod
     def _render(catalog: Catalog) -> dict[str, LessonPage]:
@@ -116,10 +143,11 @@ class Course:
             try:
                 catalog = load_catalog(self.lessons_dir, heldout=self.heldout)
                 pages = self._render(catalog)
-            except LessonError as exc:
+                course_file = load_course_file(self.lessons_dir, [lesson.slug for lesson in catalog])
+            except (LessonError, CourseFileError) as exc:
                 log.error("lessons changed but do not load; still serving the previous version:\n%s", exc)
                 return
-            self._catalog, self._pages = catalog, pages
+            self._catalog, self._pages, self._course_file = catalog, pages, course_file
             log.info("lessons reloaded: %d lesson(s)", len(catalog))
 
     @property
@@ -134,7 +162,31 @@ class Course:
         self._refresh()
         return self._pages.get(slug)
 
-    def entries(self, progress: dict[str, LessonProgress]) -> list[CourseEntry]:
+    @property
+    def course_file(self) -> CourseFile:
+        self._refresh()
+        return self._course_file
+
+    @property
+    def score_label(self) -> str:
+        """What the learner's pages call the counted score: the course file's rule, in words."""
+        return "Best score" if self.course_file.counts is Counts.best else "Last score"
+
+    @property
+    def slugs(self) -> list[str]:
+        return [lesson.slug for lesson in self.catalog]
+
+    def deadline(self, slug: str) -> Deadline | None:
+        due = self.course_file.due(slug)
+        return None if due is None else Deadline(due.astimezone(self.course_file.zone))
+
+    def grades(self, attempts: Mapping[str, list[Attempt]]) -> dict[str, LessonGrade]:
+        """One learner's counted grade on every lesson, under the course file's rules."""
+        return grade_course(attempts, self.course_file, self.slugs)
+
+    def entries(self, progress: dict[str, LessonProgress],
+                grades: Mapping[str, LessonGrade] | None = None) -> list[CourseEntry]:
         return [CourseEntry(number=n, slug=lesson.slug, title=lesson.meta.title, summary=lesson.meta.summary,
-                            minutes=lesson.meta.minutes, progress=progress.get(lesson.slug, NOT_STARTED))
+                            minutes=lesson.meta.minutes, progress=progress.get(lesson.slug, NOT_STARTED),
+                            deadline=self.deadline(lesson.slug), grade=(grades or {}).get(lesson.slug))
                 for n, lesson in enumerate(self.catalog, start=1)]

@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.catalog import Lesson
+from app.history import History, Regrade, RegradeItem
 from app.store import Store, Submission, SubmissionStatus
+from app.versions import grader_version, lesson_version
 from graders import GradeReport, HeldoutStore, Status, WorkerPool, grade
 from graders.protocol import Event, ReportEvent
 
@@ -67,8 +69,9 @@ class GradingQueue:
 
     def __init__(self, store: Store, find_lesson: Callable[[str], Lesson | None], pool: WorkerPool, *, concurrent_jobs: int = 1,
                  max_queued_per_learner: int = 3, heldout: HeldoutStore | None = None,
-                 max_code_bytes: int = 64 * 1024) -> None:
+                 max_code_bytes: int = 64 * 1024, history: History | None = None) -> None:
         self.store = store
+        self.history = history or History(store.database)
         self.find_lesson = find_lesson
         self.pool = pool
         self.concurrent_jobs = concurrent_jobs
@@ -91,6 +94,8 @@ class GradingQueue:
         requeued = self.store.requeue_unfinished()
         if requeued:
             log.warning("re-queued %d submission(s) left unfinished by the last run: %s", len(requeued), requeued)
+        if items := self.history.requeue_unfinished():
+            log.warning("re-queued %d regrade item(s) left unfinished by the last run", items)
         for n in range(self.concurrent_jobs):
             thread = threading.Thread(target=self._work, name=f"grading-{n}", daemon=True)
             thread.start()
@@ -123,10 +128,20 @@ class GradingQueue:
             if self.store.count_by_status()["queued"] >= MAX_QUEUED_TOTAL:
                 raise QueueFull("The grader is very busy right now; please try again in a minute.", 60)
             submission = self.store.add_submission(learner_id, lesson, code)
+        self._wake_one()
+        return submission
+
+    def request_regrade(self, lesson: str, requested_by: str) -> Regrade:
+        """Queue a regrade of every finished submission of `lesson`, graded only when no learner is waiting.
+        Raises RegradeRunning while the lesson's previous regrade is under way."""
+        regrade = self.history.request_regrade(lesson, requested_by)
+        self._wake_one()
+        return regrade
+
+    def _wake_one(self) -> None:
         with self._wake:
             self._pending = True
             self._wake.notify()
-        return submission
 
     # -- subscribers
     def subscribe(self, submission_id: int, loop: asyncio.AbstractEventLoop) -> tuple[Subscription, list[dict[str, Any]]]:
@@ -180,12 +195,18 @@ class GradingQueue:
     # -- the grading threads
     def _work(self) -> None:
         while not self._stopping.is_set():
+            item: RegradeItem | None = None
             try:
-                with self._claim_lock:
+                with self._claim_lock:  # learners first: a regrade item is taken only when none is waiting
                     submission = self.store.claim_next()
+                    if submission is None:
+                        item = self.history.claim_regrade_item()
             except Exception:  # noqa: BLE001 - a database hiccup must not kill the grading thread
                 log.exception("could not take the next submission; retrying")
                 self._stopping.wait(IDLE_POLL_S)
+                continue
+            if item is not None:
+                self._regrade(item)
                 continue
             if submission is None:
                 with self._wake:
@@ -221,11 +242,45 @@ class GradingQueue:
         report.submission = str(submission.id)
         self._record(submission, report)
 
+    def _regrade(self, item: RegradeItem) -> None:
+        """Grade one regrade item with the lesson and grader as they are now; nobody watches it live."""
+        submission = item.submission
+        lesson = self.find_lesson(submission.lesson)
+        try:
+            if lesson is None:
+                report = GradeReport.system_error(f"The lesson {submission.lesson!r} no longer exists on this server.",
+                                                  lesson=submission.lesson)
+            else:
+                report = grade(lesson.grading, submission.code, self.pool, heldout=self.heldout,
+                               prepared=lesson.prepared, max_code_bytes=self.max_code_bytes)
+        except Exception:  # noqa: BLE001 - a bug of ours becomes status 'error' on this item, and the regrade goes on
+            log.exception("regrading submission %d failed", submission.id)
+            report = GradeReport.system_error("The server failed while grading (our bug, not yours); it has been "
+                                              "logged.", lesson=submission.lesson)
+        if self._stopping.is_set() and report.status not in (Status.passed, Status.failed):
+            return  # left 'running': requeued and graded at the next start
+        report.submission = str(submission.id)
+        self.history.finish_regrade_item(item, SubmissionStatus(report.status.value), report.score,
+                                         report.model_dump(mode="json"), grader_version=grader_version(),
+                                         lesson_version=self._lesson_version(lesson))
+
+    @staticmethod
+    def _lesson_version(lesson: Lesson | None) -> str:
+        folder = getattr(lesson, "folder", None)
+        if folder is None:
+            return "missing"
+        try:
+            return lesson_version(folder)
+        except OSError:
+            return "unreadable"
+
     def _record(self, submission: Submission, report: GradeReport) -> None:
         if report.status is Status.error:
             log.error("submission %d ended in a system error: %s", submission.id, report.summary)
+        lesson = self.find_lesson(submission.lesson)
         finished = self.store.finish(submission.id, SubmissionStatus(report.status.value), report.score,
-                                     report.model_dump(mode="json"))
+                                     report.model_dump(mode="json"), grader_version=grader_version(),
+                                     lesson_version=self._lesson_version(lesson))
         with self._lock:
             self._progress.pop(submission.id, None)
         self._publish(submission.id, _report_event(finished))

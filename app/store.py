@@ -14,7 +14,9 @@ from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from app.database import Database, as_utc, now
-from app.tables import LearnerRow, SubmissionRow
+from app.tables import GradingRow, LearnerRow, SubmissionRow
+
+UNKNOWN_VERSION = "unknown"
 
 
 class SubmissionStatus(enum.StrEnum):
@@ -154,12 +156,17 @@ class Store:
             session.flush()
             return Submission.from_row(row)
 
-    def finish(self, submission_id: int, status: SubmissionStatus, score: float, report: dict[str, Any]) -> Submission:
+    def finish(self, submission_id: int, status: SubmissionStatus, score: float, report: dict[str, Any], *,
+               grader_version: str = UNKNOWN_VERSION, lesson_version: str = UNKNOWN_VERSION) -> Submission:
+        """Record a grading: the submission's latest result, and a row of its history (app/history.py) with the
+        versions of the grader and the lesson that made it."""
         with self._session() as session:
             row = session.get(SubmissionRow, submission_id)
             if row is None:
                 raise KeyError(submission_id)
             row.status, row.score, row.report, row.finished = status.value, score, report, now()
+            session.add(GradingRow(submission_id=submission_id, status=status.value, score=score, report=report,
+                                   grader_version=grader_version, lesson_version=lesson_version, graded=row.finished))
             session.flush()
             return Submission.from_row(row)
 

@@ -55,6 +55,44 @@ class SubmissionRow(Base):
     finished: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
+class RegradeRow(Base):
+    """An instructor's request to grade a lesson's finished submissions again (after the lesson or grader changed).
+
+    Its work items are grading rows with its id, made 'queued' when it is requested; progress is counted from them."""
+
+    __tablename__ = "regrades"
+    __table_args__ = (Index("ix_regrades_lesson", "lesson", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lesson: Mapped[str] = mapped_column(String(100))
+    requested_by: Mapped[str] = mapped_column(String(254))
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    total: Mapped[int] = mapped_column(Integer)
+    finished: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class GradingRow(Base):
+    """One grading of one submission, kept forever: the submission row holds the latest result, this table every
+    one, each with the grader and lesson versions it was made with. A regrade's rows start 'queued' (no report yet)."""
+
+    __tablename__ = "gradings"
+    __table_args__ = (
+        Index("ix_gradings_submission_id", "submission_id", "id"),
+        Index("ix_gradings_regrade_id", "regrade_id", "status"),
+        Index("ix_gradings_status_id", "status", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"))
+    regrade_id: Mapped[int | None] = mapped_column(ForeignKey("regrades.id", ondelete="CASCADE"), nullable=True)
+    status: Mapped[str] = mapped_column(String(16))
+    score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    grader_version: Mapped[str] = mapped_column(String(80))
+    lesson_version: Mapped[str] = mapped_column(String(80))
+    graded: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
 class UserRow(Base):
     """A local account. It owns exactly one learner row, which holds its submissions."""
 
