@@ -10,10 +10,11 @@ from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.database import Database, as_utc, now
+from app.lti.tables import lti_links
 from app.store import Store
 from app.tables import AuthSessionRow, LearnerRow, SubmissionRow, UserRow
 
@@ -71,6 +72,7 @@ class User:
     learner_id: int
     created: datetime
     last_login: datetime | None
+    has_password: bool = True  # False: it signs in through its course platform (LTI) only
 
     def has_role(self, minimum: Role) -> bool:
         return self.role.rank >= minimum.rank
@@ -78,7 +80,8 @@ class User:
     @classmethod
     def from_row(cls, row: UserRow) -> User:
         return cls(id=row.id, email=row.email, role=Role(row.role), learner_id=row.learner_id,
-                   created=as_utc(row.created) or now(), last_login=as_utc(row.last_login))
+                   created=as_utc(row.created) or now(), last_login=as_utc(row.last_login),
+                   has_password=row.password_hash != NO_PASSWORD)
 
 
 def normalize_email(raw: str) -> str:
@@ -248,11 +251,14 @@ class Accounts:
             return int(getattr(moved, "rowcount", 0) or 0)
 
     def delete(self, user: User) -> None:
-        """The account, its sessions, its learner row and every submission, gone."""
+        """The account, its sessions, its LMS links, its learner row and every submission, gone."""
         with self.database.session() as session:
             row = session.get(UserRow, user.id)
             if row is None:
                 return
+            # An LMS link names the account by id, and SQLite gives a deleted highest id to the next account: a
+            # link left behind would sign its LMS user into that account and send that account's scores.
+            session.execute(delete(lti_links).where(lti_links.c.account_key == str(user.id)))
             session.delete(row)  # sessions go with it (ON DELETE CASCADE)
             session.flush()
             learner = session.get(LearnerRow, user.learner_id)

@@ -131,11 +131,14 @@ def account_submissions(request: Request, state: State, user: OptionalUser) -> R
 
 
 @router.post("/account/delete", dependencies=CSRF)
-def delete_account(request: Request, state: State, user: OptionalUser, password: FormText = "") -> Response:
+def delete_account(request: Request, state: State, user: OptionalUser, password: FormText = "",
+                   confirm: FormText = "") -> Response:
     if user is None:
         return RedirectResponse("/login?next=/account", status_code=303)
-    if not state.accounts.verify(user, password):
+    if user.has_password and not state.accounts.verify(user, password):
         return _account_page(request, state, user, 422, {"delete": "That is not your password; nothing was deleted."})
+    if not user.has_password and not confirm:  # signed in through its course platform: no password to type
+        return _account_page(request, state, user, 422, {"delete": "Tick the box to confirm; nothing was deleted."})
     if state.store.count_active(user.learner_id):
         return _account_page(request, state, user, 409, {
             "delete": "A submission of yours is still being graded; delete the account once it has finished."})

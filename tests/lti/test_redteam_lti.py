@@ -1,0 +1,71 @@
+"""Red team: LTI wired into RNN Lab, attacked by a hostile LMS user or an outsider (mock LMS into create_app)."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+
+from app.accounts import Role
+from app.lti.tables import lti_links
+from app.store import SubmissionStatus
+from tests.lti.test_app_wiring import LESSON, Wired, launch, wired  # noqa: F401 - the fixture
+
+__all__ = ["wired"]
+PASSWORD = "correct horse battery"
+TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def signed_in_email(wired: Wired, browser: httpx.Client) -> str | None:
+    page = browser.get(f"{wired.platform.tool_url}/account")
+    found = re.search(r"[\w.+-]+@[\w.-]+", page.text) if page.status_code == 200 else None
+    return found.group(0) if found else None
+
+
+def test_an_lms_email_never_takes_over_a_local_instructor(wired: Wired) -> None:
+    wired.accounts.create("prof@example.edu", PASSWORD, Role.instructor)
+    wired.platform.claim_overrides = {"email": "PROF@example.edu "}
+    with httpx.Client(follow_redirects=False, timeout=30) as browser:
+        launch(wired, browser, "ada")
+        assert signed_in_email(wired, browser) != "prof@example.edu"
+    prof = wired.accounts.find("prof@example.edu")
+    assert prof is not None and prof.role is Role.instructor
+    assert len(wired.accounts.list()) == 2
+
+
+def test_a_deleted_lms_accounts_id_never_signs_its_lms_user_into_the_next_account(wired: Wired) -> None:
+    # SQLite gives a deleted highest id to the next row; the LTI link names the account by that id.
+    with httpx.Client(follow_redirects=False, timeout=30) as browser:
+        launch(wired, browser, "ada")
+    [ada] = wired.accounts.list()
+    wired.accounts.delete(ada)
+    eve = wired.accounts.create("eve@example.org", PASSWORD)
+    done = wired.store.add_submission(eve.learner_id, LESSON, "x = 1")
+    wired.store.finish(done.id, SubmissionStatus.passed, 1.0, {"status": "passed", "checks": []})
+    assert wired.sync.sync_once() == 0  # Eve's score never goes to Ada's gradebook
+    with httpx.Client(follow_redirects=False, timeout=30) as browser:
+        launch(wired, browser, "ada")
+        assert signed_in_email(wired, browser) != "eve@example.org"
+    assert len(wired.accounts.list()) == 2
+
+
+def test_an_lms_account_can_delete_itself_and_its_link_goes_with_it(wired: Wired) -> None:
+    with httpx.Client(follow_redirects=False, timeout=30) as browser:
+        launch(wired, browser, "ada")
+        page = browser.get(f"{wired.platform.tool_url}/account")
+        assert 'type="password"' not in page.text.split("Delete your account")[1]  # nothing to type it with
+        token = TOKEN.findall(page.text)[-1]
+        deleted = browser.post(f"{wired.platform.tool_url}/account/delete", data={"csrf_token": token, "confirm": "on"})
+        assert deleted.status_code == 303, deleted.text
+    assert wired.accounts.list() == []
+    with wired.database.session() as session:
+        assert session.execute(lti_links.select()).all() == []
+
+
+def test_an_lms_account_needs_the_confirmation_box_to_be_deleted(wired: Wired) -> None:
+    with httpx.Client(follow_redirects=False, timeout=30) as browser:
+        launch(wired, browser, "ada")
+        token = TOKEN.findall(browser.get(f"{wired.platform.tool_url}/account").text)[-1]
+        refused = browser.post(f"{wired.platform.tool_url}/account/delete", data={"csrf_token": token})
+        assert refused.status_code == 422
+    assert len(wired.accounts.list()) == 1
