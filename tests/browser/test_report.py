@@ -58,7 +58,7 @@ def test_report_renders_each_task_type(new_page: Any, kind: str) -> None:
     expect(report.locator(".check-skipped")).to_have_count(1)
     expect(report.locator(".message-code")).to_contain_text("line two <img src=x>")
     assert report.locator("img").count() == 0 and report.locator("b, i").count() == 0
-    expect(report.locator(".notice-warn")).to_contain_text("stopped at the time limit")
+    expect(report.locator(".notice-warn")).to_contain_text("computing-time budget")
     expect(report.locator("#loss-chart canvas")).to_be_visible()
     if kind == "text":
         expect(report.locator(".metrics table")).to_contain_text("2.1")
