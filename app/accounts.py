@@ -62,6 +62,10 @@ class UnknownAccount(AccountError):
     pass
 
 
+class ExternalAccount(AccountError):
+    """The account signs in through its course platform (LTI) only."""
+
+
 @dataclass(frozen=True)
 class User:
     """An account as the rest of the app sees it (a detached copy of the row, without the hash)."""
@@ -227,6 +231,9 @@ class Accounts:
             row = session.scalar(select(UserRow).where(UserRow.email == email.strip().lower()))
             if row is None:
                 raise UnknownAccount(f"There is no account for {email.strip()!r}.")
+            if row.password_hash == NO_PASSWORD:  # its address came from an LMS, unverified: it is nobody's proof
+                raise ExternalAccount(f"{row.email} signs in through its course platform (LTI) and has no password "
+                                      "here; its address came from the platform, so nothing was changed.")
             row.password_hash = password_hash
             revoked = session.execute(update(AuthSessionRow).where(
                 AuthSessionRow.user_id == row.id, AuthSessionRow.revoked.is_(None)).values(revoked=now()))

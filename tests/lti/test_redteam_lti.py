@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 
 import httpx
+import pytest
 
-from app.accounts import Role
+from app.accounts import AccountError, Role
 from app.lti.tables import lti_links
 from app.store import SubmissionStatus
 from tests.lti.test_app_wiring import LESSON, Wired, launch, wired  # noqa: F401 - the fixture
@@ -69,3 +70,14 @@ def test_an_lms_account_needs_the_confirmation_box_to_be_deleted(wired: Wired) -
         refused = browser.post(f"{wired.platform.tool_url}/account/delete", data={"csrf_token": token})
         assert refused.status_code == 422
     assert len(wired.accounts.list()) == 1
+
+
+def test_a_password_reset_never_opens_an_lms_account_to_password_log_ins(wired: Wired) -> None:
+    # The address came from the LMS, unverified: whoever asks for "their" password would share the account with
+    # the LMS user (who may have set that address to squat it).
+    wired.platform.claim_overrides = {"email": "prof@example.edu"}
+    with httpx.Client(follow_redirects=False, timeout=30) as browser:
+        launch(wired, browser, "ada")
+    with pytest.raises(AccountError, match="course platform"):
+        wired.accounts.set_password("prof@example.edu", PASSWORD)
+    assert wired.accounts.authenticate("prof@example.edu", PASSWORD) is None
