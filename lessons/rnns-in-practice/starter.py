@@ -2,12 +2,14 @@
 
 The grader standardises the series with the training part's mean and standard deviation, cuts it into
 windows of shape (samples, WINDOW, 1) with targets of shape (samples, 6), trains your model for EPOCHS
-epochs with BATCH_SIZE, and scores it on the last 20 days, which your code never sees, by the mean
-absolute error against the naive forecast "the next 6 hours all equal the current hour".
+epochs with BATCH_SIZE, and scores it on 900 later hours, which your code never sees, by the mean absolute
+error against the best line of the baselines table (the last value, the mean, the same hour a day or a week
+earlier, least squares on your window).
 
 As written, the model runs but is only a weighted sum of the last WINDOW hours, one set of weights per
-hour ahead: no recurrence, no memory, and half a day of history. Submit it once, compare it with the
-baselines table (one line there is exactly this kind of model), then apply the lesson's checklist.
+hour ahead: no recurrence, no memory, and half a day of history. Rain scales the coming hours, and a
+weighted sum cannot multiply. Submit it once, compare it with the baselines table (one line there is
+exactly this kind of model, fitted on your window), then apply the lesson's checklist.
 """
 
 import keras
@@ -25,7 +27,8 @@ def build_model(window: int, n_features: int) -> keras.Model:
             keras.Input(shape=(window, n_features)),
             # TODO 1: Flatten turns the window into a fixed list of numbers: the model cannot build up a state
             #         as it reads the hours in order. Replace it with a recurrent layer (GRU or LSTM) that
-            #         returns its last state; consider dropout=0.1 if the validation loss rises.
+            #         returns its last state, then a small Dense layer with relu (rain multiplies the usual
+            #         shape of the day); consider dropout=0.1 if the validation loss rises.
             keras.layers.Flatten(),
             # Direct multi-step forecast: one output per hour ahead, no activation. Keep this head.
             keras.layers.Dense(HORIZON),
