@@ -37,6 +37,12 @@ log = logging.getLogger(__name__)
 ROLE_CAP = {MappedRole.learner: Role.learner, MappedRole.instructor: Role.instructor, MappedRole.admin: Role.instructor}
 
 
+# /lti/login stores a row (up to 12 KiB) for ten minutes before anyone is known. A class behind one NAT address
+# launches a few hundred times in that window; a flood from many addresses stops at the total.
+LTI_LOGINS_PER_ADDRESS = 600
+LTI_LOGINS_IN_ALL = 10_000
+
+
 def fallback_email(launch: Launch) -> str:
     """A stable address for an LMS user whose platform sends no usable email (.invalid never routes mail)."""
     digest = hashlib.sha256(f"{launch.issuer}\0{launch.subject}".encode()).hexdigest()[:24]

@@ -17,10 +17,11 @@ from app.course import Course
 from app.csrf import CsrfTokens
 from app.database import Database
 from app.identity import LearnerCookie, load_secret_key
+from app.lti.launch import STATE_LIFETIME
 from app.lti.outbox import OutboxWorker
 from app.lti.routes import make_router as lti_router
 from app.lti.tool import LtiTool
-from app.lti_bridge import CourseLessons, GradeSync, LtiAccounts, LtiSessions
+from app.lti_bridge import LTI_LOGINS_IN_ALL, LTI_LOGINS_PER_ADDRESS, CourseLessons, GradeSync, LtiAccounts, LtiSessions
 from app.migrate import ensure_schema
 from app.queue import GradingQueue
 from app.routes import accounts, api, instructor, pages
@@ -30,7 +31,7 @@ from app.routes.errors import add_error_handlers
 from app.routes.headers import SecurityHeaders
 from app.sessions import Sessions
 from app.store import Store
-from app.throttle import LoginThrottle
+from app.throttle import LoginThrottle, RequestRate
 from graders import SandboxUnavailable, WorkerPool
 from graders.sandbox import preflight
 
@@ -111,7 +112,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(accounts.router)
     app.include_router(instructor.router)
     if lti is not None:
+        logins = RequestRate(LTI_LOGINS_PER_ADDRESS, LTI_LOGINS_IN_ALL, STATE_LIFETIME.total_seconds())
         app.include_router(lti_router(lti, LtiSessions(state.accounts, state.sessions,
-                                                       secure=lti.secure_cookies or settings.secure_cookies)))
+                                                       secure=lti.secure_cookies or settings.secure_cookies),
+                                      admit=logins.take))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -1,8 +1,12 @@
-"""The log-in rate limit: failed log-ins counted per email and per client address, in the database (all workers)."""
+"""Rate limits: failed log-ins (in the database, all workers) and a flood guard per client address (this process)."""
 
 from __future__ import annotations
 
 import math
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
@@ -53,3 +57,35 @@ class LoginThrottle:
 
 def _key(value: str) -> str:
     return value.strip().lower()[:MAX_KEY_CHARS]
+
+
+class RequestRate:
+    """At most `per_key` requests per key (a client address) and `total` in all within `window_s`, counted in this
+    process: a flood guard for requests that store something before anyone is known (LTI login initiations).
+    Memory is bounded by `total`, however many addresses call."""
+
+    def __init__(self, per_key: int, total: int, window_s: float,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.per_key, self.total, self.window_s, self.clock = per_key, total, window_s, clock
+        self._all: deque[tuple[float, str]] = deque()
+        self._keys: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def take(self, key: str) -> int | None:
+        """None when the request may go ahead (and it is counted), else the seconds until one may."""
+        now = self.clock()
+        with self._lock:
+            while self._all and self._all[0][0] <= now - self.window_s:
+                _, old = self._all.popleft()
+                kept = self._keys[old]
+                kept.popleft()
+                if not kept:
+                    del self._keys[old]
+            times = self._keys.get(key)
+            oldest = (times[0] if times is not None and len(times) >= self.per_key
+                      else self._all[0][0] if len(self._all) >= self.total else None)
+            if oldest is not None:
+                return max(1, math.ceil(oldest + self.window_s - now))
+            self._keys.setdefault(key, deque()).append(now)
+            self._all.append((now, key))
+            return None

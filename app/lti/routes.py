@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import logging
 import re
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from fastapi import APIRouter, Request
@@ -63,7 +64,10 @@ async def _params(request: Request) -> dict[str, Any]:
     return dict(request.query_params)
 
 
-def make_router(tool: LtiTool, sessions: SessionStarter) -> APIRouter:
+def make_router(tool: LtiTool, sessions: SessionStarter,
+                admit: Callable[[str], int | None] | None = None) -> APIRouter:
+    """`admit(client address)` is None to let a login start, else the seconds to wait: each login stores a row
+    for ten minutes before anyone is known, so the integrator bounds them (app.throttle.RequestRate)."""
     router = APIRouter(prefix="/lti", tags=["lti"])
     secure = tool.secure_cookies
     # __Host- cookies must be Secure with Path=/; on a loopback http tool URL (tests) a plain, Lax cookie it is.
@@ -76,6 +80,12 @@ def make_router(tool: LtiTool, sessions: SessionStarter) -> APIRouter:
         except ValidationError as exc:
             wrong = "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in exc.errors())
             return _page(400, "Cannot start the launch", f"The login request is not usable ({wrong}).", "bad_login")
+        wait = admit(request.client.host if request.client else "unknown") if admit else None
+        if wait is not None:
+            refused = _page(429, "Too many launches", "Too many launches were started from this network in the last "
+                            "few minutes. Wait a minute, then open the activity again.", "rate_limited")
+            refused.headers["Retry-After"] = str(wait)
+            return refused
         try:
             redirect = await run_in_threadpool(tool.validator.begin_login, login)
         except LoginRefused as exc:

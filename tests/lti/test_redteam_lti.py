@@ -6,10 +6,13 @@ import re
 
 import httpx
 import pytest
+from sqlalchemy import func, select
 
 from app.accounts import AccountError, Role
-from app.lti.tables import lti_links
+from app.lti.tables import lti_links, lti_nonces
+from app.lti_bridge import LTI_LOGINS_PER_ADDRESS
 from app.store import SubmissionStatus
+from app.throttle import RequestRate
 from tests.lti.test_app_wiring import LESSON, Wired, launch, wired  # noqa: F401 - the fixture
 
 __all__ = ["wired"]
@@ -81,3 +84,30 @@ def test_a_password_reset_never_opens_an_lms_account_to_password_log_ins(wired: 
     with pytest.raises(AccountError, match="course platform"):
         wired.accounts.set_password("prof@example.edu", PASSWORD)
     assert wired.accounts.authenticate("prof@example.edu", PASSWORD) is None
+
+
+def test_a_flood_of_lti_logins_from_one_address_is_refused_before_it_fills_the_database(wired: Wired) -> None:
+    # /lti/login needs no credential and stores a row (up to 12 KiB of parameters) per call for 10 minutes.
+    params = {"iss": wired.platform.issuer, "login_hint": "x" * 2048, "target_link_uri": "y" * 2048,
+              "lti_message_hint": "z" * 2048}
+    answers = []
+    with httpx.Client(follow_redirects=False, timeout=30) as outsider:
+        for _ in range(LTI_LOGINS_PER_ADDRESS + 20):
+            answers.append(outsider.get(f"{wired.platform.tool_url}/lti/login", params=params))
+    assert answers[0].status_code == 302
+    assert answers[-1].status_code == 429 and answers[-1].headers["retry-after"]
+    assert "Too many" in answers[-1].text
+    with wired.database.session() as session:
+        assert session.scalar(select(func.count()).select_from(lti_nonces)) == LTI_LOGINS_PER_ADDRESS
+
+
+def test_the_login_rate_is_per_address_and_bounded_in_all() -> None:
+    clock = [0.0]
+    rate = RequestRate(per_key=2, total=3, window_s=10, clock=lambda: clock[0])
+    assert [rate.take("a") for _ in range(3)] == [None, None, 10]
+    assert rate.take("b") is None and rate.take("c") == 10  # the whole is full
+    clock[0] = 4.0
+    assert rate.take("a") == 6
+    clock[0] = 10.5
+    assert rate.take("a") is None and rate.take("c") is None
+    assert len(rate._keys) <= 3  # memory is bounded by `total`, whatever the number of addresses
