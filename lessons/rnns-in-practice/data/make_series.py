@@ -74,7 +74,7 @@ def end_state(public: np.ndarray, rng: np.random.Generator) -> tuple[bool, float
     weather = np.zeros(PARTICLES)
     log_w = np.zeros(PARTICLES)
     mean = expected(np.arange(len(public)))
-    for hour, (count, usual) in enumerate(zip(public, mean)):
+    for hour, (count, usual) in enumerate(zip(public, mean, strict=True)):
         if hour % 24 == 0 and hour > 0:
             weather = WEATHER_PHI * weather + rng.normal(0.0, WEATHER_SD, PARTICLES)
         turns = rng.random(PARTICLES)
