@@ -38,3 +38,14 @@ def test_claimed_history_stays_with_the_account(client: TestClient) -> None:
     stale.cookies.set(COOKIE_NAME, saved or "")
     assert history(stale) == []  # the old cookie names an emptied learner, not the account's history
     assert all(stale.get(f"/api/submissions/{i}").status_code == 404 for i in anonymous)
+
+
+def test_the_login_limit_holds_across_case_space_and_forwarded_for_variants(client: TestClient) -> None:
+    assert sign_up(client).status_code == 303
+    form(client, "/logout")
+    for i, email in enumerate(["ADA@example.org", " ada@example.org", "Ada@Example.org\t", "ada@EXAMPLE.ORG ",
+                               "ada@example.org"]):
+        client.headers["X-Forwarded-For"] = f"203.0.113.{i}"  # not trusted from a direct client
+        assert log_in(client, email=email, password="wrong password!").status_code == 401
+    refused = log_in(client)  # the right password, but the account's limit is reached
+    assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 0
