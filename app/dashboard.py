@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.classlist import AttemptsByLesson, ClassLearner
 from app.course_file import CourseFile
@@ -38,6 +38,12 @@ class MatrixQuery(BaseModel):
     order: SortOrder = Field(SortOrder.asc, description="asc or desc.")
     page: int = Field(1, ge=1, le=100_000, description="1-based page number.")
     per_page: int = Field(50, ge=1, le=PER_PAGE_MAX, description="Learners per page.")
+
+    @field_validator("status", mode="before")
+    @classmethod
+    def _any_status(cls, value: object) -> object:
+        """The filter form's "Any status" option sends status= (empty): no filter."""
+        return None if value == "" else value
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ Every page reads the same functions as the JSON API (app/routes/instructor_api.p
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -43,7 +43,7 @@ def instructor(request: Request, state: State, user: Instructor,
                query: Annotated[MatrixQuery, Query()]) -> HTMLResponse:
     rows = class_rows(state)
     page = select_page(rows, query)
-    return state.templates.TemplateResponse(request, "instructor.html", {
+    return _render(state, request, "instructor.html", {
         "account": user, "page": page, "lessons": lesson_columns(state), "summaries": lesson_summaries(state, rows),
         "statuses": STATUSES, "query": query, "course_title": state.course.course_file.title,
         "sort_link": lambda key: _sort_link(query, key), "aria_sort": lambda key: _aria_sort(query, key),
@@ -52,14 +52,14 @@ def instructor(request: Request, state: State, user: Instructor,
 
 @router.get("/instructor/learners/{learner_id}", response_class=HTMLResponse, include_in_schema=False)
 def instructor_learner(request: Request, state: State, learner_id: LearnerId) -> HTMLResponse:
-    return state.templates.TemplateResponse(request, "instructor_learner.html", {
+    return _render(state, request, "instructor_learner.html", {
         "detail": learner_detail(state, learner_id), "lessons": {c.slug: c for c in lesson_columns(state)}})
 
 
 @router.get("/instructor/submissions/{submission_id}", response_class=HTMLResponse, include_in_schema=False)
 def instructor_submission(request: Request, state: State, submission_id: SubmissionId) -> HTMLResponse:
     detail = submission_detail(state, submission_id)
-    return state.templates.TemplateResponse(request, "instructor_submission.html", {
+    return _render(state, request, "instructor_submission.html", {
         "detail": detail, "lesson": known_lesson(state, detail.lesson) if state.course.lesson(detail.lesson) else None})
 
 
@@ -67,7 +67,7 @@ def instructor_submission(request: Request, state: State, submission_id: Submiss
 def instructor_lesson(request: Request, state: State, slug: Slug) -> HTMLResponse:
     known_lesson(state, slug)
     summary = next(s for s in lesson_summaries(state, class_rows(state)) if s.lesson == slug)
-    return state.templates.TemplateResponse(request, "instructor_lesson.html", {"summary": summary})
+    return _render(state, request, "instructor_lesson.html", {"summary": summary})
 
 
 @router.post("/instructor/lessons/{slug}/regrade", include_in_schema=False, dependencies=[Depends(verify_csrf)])
@@ -87,6 +87,16 @@ def instructor_gradebook_csv(state: State) -> Response:
 def instructor_gradebook_canvas_csv(state: State) -> Response:
     """The layout Canvas's Grades > Import reads: one assignment column per lesson, scores out of 100."""
     return _csv(canvas_csv(gradebook_rows(class_rows(state)), _csv_columns(state)), "gradebook-canvas")
+
+
+def _render(state: State, request: Request, template: str, context: dict[str, Any]) -> HTMLResponse:
+    """A dashboard page; its times are shown on the course's wall clock (the course file's time zone)."""
+    zone = state.course.course_file.zone
+
+    def when(moment: datetime, fmt: str) -> str:
+        return moment.astimezone(zone).strftime(fmt)
+
+    return state.templates.TemplateResponse(request, template, {**context, "when": when})
 
 
 def _csv_columns(state: State) -> list[LessonColumn]:

@@ -135,6 +135,7 @@ def test_sort_filter_and_pages_work_from_the_query_string(client: TestClient, se
     assert names(sort=LSTM, order="desc")[:2] == ["ada@example.org", BOB]
     assert names(sort=LSTM, order="asc")[-1].startswith("Anonymous")  # no counted score: last either way
     assert names(q="ADA") == ["ada@example.org"]
+    assert names(q="ada", lesson="", status="") == ["ada@example.org"]  # the form's "any" options send empty values
     # status is the counted grade's (GradeStatus): a not gradable attempt leaves the lesson in progress
     assert client.get("/api/instructor/gradebook", params={"status": "not_gradable"}).status_code == 422
     assert names(lesson=LSTM, status="in_progress") == [f"Anonymous learner #{seeded['anon']}"]
