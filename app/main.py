@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from app.accounts import Accounts
@@ -30,6 +29,7 @@ from app.routes.deps import AppState, page_context
 from app.routes.errors import add_error_handlers
 from app.routes.headers import SecurityHeaders
 from app.sessions import Sessions
+from app.static_assets import DynamicGZip, StaticAssets
 from app.store import Store
 from app.throttle import LoginThrottle, RequestRate
 from graders import SandboxUnavailable, WorkerPool
@@ -106,6 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.rnnlab = state
     app.add_middleware(CsrfCookie, secure=settings.secure_cookies)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(DynamicGZip, minimum_size=1024)  # pages and JSON; never SSE; static files come pre-gzipped
     add_error_handlers(app)
     app.include_router(pages.router)
     app.include_router(api.router)
@@ -116,5 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(lti_router(lti, LtiSessions(state.accounts, state.sessions,
                                                        secure=lti.secure_cookies or settings.secure_cookies),
                                       admit=logins.take))
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    static = StaticAssets.load(STATIC_DIR)
+    state.templates.env.globals["static_url"] = static.url
+    app.mount("/static", static, name="static")
     return app

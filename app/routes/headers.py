@@ -53,8 +53,7 @@ class SecurityHeaders:
                     headers.setdefault(name, value)
                 path = scope.get("path", "")
                 if path.startswith("/static/"):
-                    # Re-validated on each use (a cheap 304 via ETag): a deploy never leaves stale JS behind,
-                    # and ES module imports cannot carry version query strings anyway.
+                    # app.static_assets sets its own (a year for fingerprinted URLs); this covers its 404s.
                     headers.setdefault("Cache-Control", "public, no-cache")
                 elif "Cache-Control" not in headers:
                     headers["Cache-Control"] = "no-store" if path.startswith("/api/") else "no-cache"
