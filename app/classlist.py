@@ -53,13 +53,16 @@ class ClassList:
         return next((who for who in self.learners() if who.id == learner_id), None)
 
     def attempts(self, learner_id: int | None = None) -> dict[int, AttemptsByLesson]:
-        """learner id -> lesson -> attempts (oldest first), read without the code."""
+        """learner id -> lesson -> attempts (oldest first). Only the report's failure class and checks are read (in
+        SQL), never the code, plots or log: a class of hundreds stays a small read."""
+        failure, checks = SubmissionRow.report["failure"], SubmissionRow.report["checks"]
         query = select(SubmissionRow.learner_id, SubmissionRow.lesson, SubmissionRow.created, SubmissionRow.status,
-                       SubmissionRow.score, SubmissionRow.report).order_by(SubmissionRow.id)
+                       SubmissionRow.score, failure, checks).order_by(SubmissionRow.id)
         if learner_id is not None:
             query = query.where(SubmissionRow.learner_id == learner_id)
         found: dict[int, AttemptsByLesson] = defaultdict(lambda: defaultdict(list))
         with self._session() as session:
-            for who, lesson, created, status, score, report in session.execute(query):
-                found[who][lesson].append(Attempt.from_report(as_utc(created) or now(), status, score, report))
+            for who, lesson, created, status, score, failed_as, checked in session.execute(query):
+                digest = {"failure": failed_as, "checks": checked if isinstance(checked, list) else []}
+                found[who][lesson].append(Attempt.from_report(as_utc(created) or now(), status, score, digest))
         return {who: dict(lessons) for who, lessons in found.items()}
