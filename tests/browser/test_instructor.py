@@ -117,8 +117,10 @@ def seeded_class(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeededCla
     url = f"sqlite:///{data / 'rnnlab.sqlite3'}"
     learner_id, submission_id = seed(url)
     port = _free_port()
+    # Every seeded code is longer than 16 bytes, so a regrade grades each one "not gradable: too large" at once,
+    # without a sandbox: the real queue, history and progress run, and no model trains on the shared machine.
     env = {**os.environ, "RNNLAB_DATA_DIR": str(data), "RNNLAB_LESSONS_DIR": str(lessons), "RNNLAB_POOL_SIZE": "0",
-           "RNNLAB_DATABASE_URL": url}
+           "RNNLAB_DATABASE_URL": url, "RNNLAB_MAX_CODE_BYTES": "16"}
     log = (data / "server.log").open("wb")
     proc = subprocess.Popen([str(Path(sys.executable).with_name("rnnlab")), "serve", "--port", str(port)],
                             cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -210,7 +212,7 @@ def test_learner_submission_and_lesson_pages(teacher_page: Any, seeded_class: Se
 
 def test_a_regrade_is_started_from_the_lesson_page(teacher_page: Any) -> None:
     page = teacher_page()
-    page.goto("/instructor/lessons/rnns-in-practice")  # nobody got this far: nothing to grade, so nothing runs
+    page.goto("/instructor/lessons/rnns-in-practice")  # nobody got this far: nothing to grade
     page.get_by_role("button", name="Regrade all submissions").click()
     expect(page.locator("#regrade-status")).to_contain_text("0 of 0 done, finished")
 
@@ -249,3 +251,20 @@ def test_the_matrix_scrolls_inside_its_region_on_a_phone(teacher_page: Any) -> N
     for path in ("/instructor/lessons/lstm-sequence-prediction", "/instructor/learners/2"):
         page.goto(path)
         assert horizontal_overflow(page) == 0, path
+
+
+def test_a_regrade_runs_through_the_servers_queue_and_keeps_the_old_reports(teacher_page: Any,
+                                                                           seeded_class: SeededClass) -> None:
+    """Last in this module: it changes the grades of one lesson (each regraded submission is 'too large')."""
+    page = teacher_page()
+    page.goto("/instructor/lessons/lstm-sequence-prediction")
+    page.get_by_role("button", name="Regrade all submissions").click()
+    status = page.locator("#regrade-status")
+    expect(status).to_contain_text("finished", timeout=30_000)  # regrade.js polls and reloads while it runs
+    total = int(status.inner_text().split(" of ")[1].split(" ")[0])
+    assert total > 0 and f"{total} of {total} done" in status.inner_text()
+    page.goto(f"/instructor/submissions/{seeded_class.submission_id}")
+    history = page.locator("table", has=page.get_by_text("Every grading of this submission"))
+    expect(history.locator("tbody tr")).to_have_count(2)
+    expect(history.locator("tbody tr").nth(1)).to_contain_text("regrade #")
+    expect(history.locator("tbody tr").nth(0)).to_contain_text("0.1.0+seeded")
