@@ -97,8 +97,7 @@ def seed(database_url: str) -> tuple[int, int]:
     history.request_regrade("sequence-windows", TEACHER)
     while (item := history.claim_regrade_item()) is not None:
         status = item.submission.status
-        history.finish_regrade_item(item, status, item.submission.score or 0.0,
-                                    report(status.value, item.submission.score or 0.0),
+        history.finish_regrade_item(item, status, item.submission.score or 0.0, item.submission.report or {},
                                     grader_version="0.1.0+regraded", lesson_version="seeded-2")
     database.close()
     return learners[0], first_of_ada
@@ -251,6 +250,34 @@ def test_the_matrix_scrolls_inside_its_region_on_a_phone(teacher_page: Any) -> N
     for path in ("/instructor/lessons/lstm-sequence-prediction", "/instructor/learners/2"):
         page.goto(path)
         assert horizontal_overflow(page) == 0, path
+
+
+def test_a_learner_sees_deadlines_and_the_late_flag_and_the_pages_stay_axe_clean(browser: Any,
+                                                                                seeded_class: SeededClass) -> None:
+    context = browser.new_context(base_url=seeded_class.base_url, viewport=DESKTOP, bypass_csp=True)
+    try:
+        page = context.new_page()
+        page.goto("/login")
+        page.get_by_label("Email").fill("ada.lovelace@example.org")  # her sequence-windows pass was a day late
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_url("**/")
+        expect(page.get_by_role("link", name="Gradebook")).to_have_count(0)  # a learner has no dashboard link
+        card = page.locator(".lesson-card", has=page.get_by_role("link", name="Preparing sequences for an RNN"))
+        expect(card).to_contain_text("Due Mon 16 Nov 2026, 23:59 CET")
+        expect(card.locator(".badge-late")).to_have_text("Late")
+        expect(card).to_contain_text("Best score 90%")  # 100% minus one day's 10%
+        for path in ("/", "/lessons/sequence-windows"):
+            page.goto(path)
+            page.wait_for_load_state("networkidle")
+            page.add_script_tag(path=str(AXE))
+            violations = page.evaluate("""async () => (await axe.run(document, {resultTypes: ['violations']}))
+                .violations.map(v => ({id: v.id, impact: v.impact, targets: v.nodes.map(n => n.target.join(' '))}))""")
+            assert [v for v in violations if v["impact"] in ("serious", "critical")] == [], path
+        expect(page.locator("#deadline")).to_contain_text("Late: 1 day")
+        screenshot(page, "lesson-late")
+    finally:
+        context.close()
 
 
 def test_a_regrade_runs_through_the_servers_queue_and_keeps_the_old_reports(teacher_page: Any,
