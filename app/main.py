@@ -106,7 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.rnnlab = state
     app.add_middleware(CsrfCookie, secure=settings.secure_cookies)
     app.add_middleware(SecurityHeaders)
-    app.add_middleware(DynamicGZip, minimum_size=1024)  # pages and JSON; never SSE; static files come pre-gzipped
+    app.add_middleware(DynamicGZip, minimum_size=1024)  # JSON; never SSE or HTML (BREACH); static comes pre-gzipped
     add_error_handlers(app)
     app.include_router(pages.router)
     app.include_router(api.router)
@@ -117,7 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(lti_router(lti, LtiSessions(state.accounts, state.sessions,
                                                        secure=lti.secure_cookies or settings.secure_cookies),
                                       admit=logins.take))
-    static = StaticAssets.load(STATIC_DIR)
+    static = StaticAssets(STATIC_DIR)
     state.templates.env.globals["static_url"] = static.url
     app.mount("/static", static, name="static")
     return app

@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import logging
 import mimetypes
 import re
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from starlette.datastructures import Headers
-from starlette.middleware.gzip import GZipMiddleware
+from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+log = logging.getLogger(__name__)
+
 HASH_LENGTH = 12
+# How often the directory is looked at again, so an edited file gets a new URL without a restart.
+RECHECK_S = 1.0
 # A fingerprinted URL names one exact content, so it may be kept forever and never asked about again.
 IMMUTABLE = "public, max-age=31536000, immutable"
 # The plain path (pages rendered before a deploy, hand-typed URLs) stays valid but is checked on each use.
@@ -119,6 +125,16 @@ def _signature(directory: Path) -> tuple[tuple[str, int, int], ...]:
     return tuple(stats)
 
 
+def _load(directory: Path, prefix: str) -> dict[str, Asset]:
+    """The directory's assets, built once per content (apps made by tests share them: gzip costs ~0.25 s)."""
+    key = (directory, prefix, _signature(directory))
+    with _LOADED_LOCK:
+        if key not in _LOADED:
+            _LOADED.clear()  # one directory per process in practice; do not keep stale copies
+            _LOADED[key] = _build(_read(directory), prefix)
+        return _LOADED[key]
+
+
 def _accepts_gzip(accept_encoding: str) -> bool:
     """Whether an Accept-Encoding header allows gzip (an explicit `gzip` entry wins over `*`; q=0 refuses)."""
     weights: dict[str, float] = {}
@@ -139,21 +155,26 @@ def _accepts_gzip(accept_encoding: str) -> bool:
 class StaticAssets:
     """An ASGI app for /static: `url(path)` gives a file's fingerprinted URL (templates call it as
     `static_url`), which is answered with a year-long immutable cache; the plain path is answered too, with
-    a revalidating cache; a wrong or old fingerprint is 404. Files are read, hashed and gzipped once per
-    process (and again only when a file under the directory changes)."""
+    a revalidating cache; a wrong or old fingerprint is 404. Files are read, hashed and gzipped once (and
+    again when a file under the directory changes)."""
 
-    def __init__(self, assets: dict[str, Asset], prefix: str = "/static") -> None:
-        self.assets = assets
+    def __init__(self, directory: Path, prefix: str = "/static") -> None:
+        self.directory = directory.resolve()
         self.prefix = prefix
+        self._assets = _load(self.directory, prefix)  # a broken directory (an import cycle) stops the start
+        self._checked = time.monotonic()
 
-    @classmethod
-    def load(cls, directory: Path, prefix: str = "/static") -> StaticAssets:
-        key = (directory.resolve(), prefix, _signature(directory.resolve()))
-        with _LOADED_LOCK:
-            if key not in _LOADED:
-                _LOADED.clear()  # one directory per process in practice; do not keep stale copies
-                _LOADED[key] = _build(_read(directory), prefix)
-            return cls(_LOADED[key], prefix)
+    @property
+    def assets(self) -> dict[str, Asset]:
+        """The current files: re-read when one changed (checked at most every RECHECK_S); a broken edit is
+        logged and the last good set kept."""
+        if time.monotonic() - self._checked >= RECHECK_S:
+            self._checked = time.monotonic()
+            try:
+                self._assets = _load(self.directory, self.prefix)
+            except (OSError, ValueError):
+                log.exception("static/ changed but cannot be served; keeping the previous files")
+        return self._assets
 
     def url(self, path: str) -> str:
         """The fingerprinted URL of static/<path>; an unknown path is a bug in a template, so it raises."""
@@ -204,11 +225,18 @@ class StaticAssets:
 
 
 class DynamicGZip(GZipMiddleware):
-    """Starlette's GZip (which already passes text/event-stream through uncompressed) for pages and JSON only:
-    files under the static prefix come gzipped from StaticAssets, and a second pass would only add a Vary."""
+    """Starlette's GZip for JSON and other dynamic text, never Server-Sent Events (Starlette passes
+    text/event-stream through as sent). Files under the static prefix come gzipped from StaticAssets.
 
-    def __init__(self, app: ASGIApp, minimum_size: int = 1024, static_prefix: str = "/static/") -> None:
-        super().__init__(app, minimum_size=minimum_size)
+    HTML stays uncompressed by default: every page carries this browser's CSRF token, which is the same on each
+    response, and some pages reflect what the URL says (/login?next=...), so compressed pages would let an
+    observer of response sizes guess the token (BREACH). Turn `compress_html` on only once the token is masked
+    afresh in each response."""
+
+    def __init__(self, app: ASGIApp, minimum_size: int = 1024, static_prefix: str = "/static/",
+                 compress_html: bool = False) -> None:
+        excluded = DEFAULT_EXCLUDED_CONTENT_TYPES + (() if compress_html else ("text/html",))
+        super().__init__(app, minimum_size=minimum_size, exclude_content_types=excluded)
         self.inner = app
         self.static_prefix = static_prefix
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from app import static_assets
 from app.static_assets import IMMUTABLE, REVALIDATE, StaticAssets, _accepts_gzip
 from tests.app.helpers import LSTM, FakeGrader, submit
 
@@ -85,38 +86,47 @@ def test_a_wrong_fingerprint_or_unknown_file_is_404(client: TestClient, path: st
     assert "immutable" not in response.headers.get("cache-control", "")
 
 
-def test_the_fingerprint_changes_when_a_file_or_a_module_it_imports_changes(tmp_path: Path) -> None:
+def test_the_fingerprint_changes_when_a_file_or_a_module_it_imports_changes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(static_assets, "RECHECK_S", 0.0)
     (tmp_path / "js").mkdir()
     (tmp_path / "css").mkdir()
     (tmp_path / "css" / "site.css").write_text("body { color: black; }\n" * 100)
     (tmp_path / "js" / "dom.js").write_text("export const h = 1;\n")
     (tmp_path / "js" / "page.js").write_text('import { h } from "/static/js/dom.js";\nconsole.log(h);\n')
-    before = StaticAssets.load(tmp_path)
-    css, dom, page = before.url("css/site.css"), before.url("js/dom.js"), before.url("js/page.js")
-    assert before.url("css/site.css") == css  # stable across calls
-    assert dom in before.assets["js/page.js"].body.decode()
+    assets = StaticAssets(tmp_path)
+    css, dom, page = assets.url("css/site.css"), assets.url("js/dom.js"), assets.url("js/page.js")
+    assert assets.url("css/site.css") == css  # stable across calls
+    assert dom in assets.assets["js/page.js"].body.decode()
 
-    (tmp_path / "js" / "dom.js").write_text("export const h = 2;\n")
-    after = StaticAssets.load(tmp_path)
-    assert after.url("css/site.css") == css
-    assert after.url("js/dom.js") != dom and after.url("js/page.js") != page  # the importer changes with it
-    assert after.find(dom.removeprefix("/static/")) is None  # the old fingerprint is 404 now
+    (tmp_path / "js" / "dom.js").write_text("export const h = 2;\n")  # no restart: the next look sees it
+    assert assets.url("css/site.css") == css
+    assert assets.url("js/dom.js") != dom and assets.url("js/page.js") != page  # the importer changes with it
+    assert assets.find(dom.removeprefix("/static/")) is None  # the old fingerprint is 404 now
     with pytest.raises(LookupError, match="missing.js"):
-        after.url("js/missing.js")
+        assets.url("js/missing.js")
+
+    good = assets.url("js/page.js")
+    (tmp_path / "js" / "dom.js").write_text('import "/static/js/page.js";\n')  # a broken edit: the last good set
+    assert assets.url("js/page.js") == good and assets.find(good.removeprefix("/static/"))
 
 
 def test_an_import_cycle_is_refused_at_start(tmp_path: Path) -> None:
     (tmp_path / "a.js").write_text('import "/static/b.js";\n')
     (tmp_path / "b.js").write_text('import "/static/a.js";\n')
     with pytest.raises(ValueError, match="import cycle"):
-        StaticAssets.load(tmp_path)
+        StaticAssets(tmp_path)
 
 
-def test_pages_and_json_are_gzipped_when_large_enough(client: TestClient) -> None:
-    page = client.get(f"/lessons/{LSTM}", headers=GZIP)
-    assert page.headers["content-encoding"] == "gzip" and "Accept-Encoding" in page.headers["vary"]
-    assert "content-encoding" not in client.get(f"/lessons/{LSTM}", headers=IDENTITY).headers
+def test_json_is_gzipped_when_large_enough_and_pages_are_not(client: TestClient) -> None:
+    spec = client.get("/openapi.json", headers=GZIP)
+    assert spec.headers["content-encoding"] == "gzip" and "Accept-Encoding" in spec.headers["vary"]
+    assert "content-encoding" not in client.get("/openapi.json", headers=IDENTITY).headers
     assert "content-encoding" not in client.get("/healthz", headers=GZIP).headers  # under 1 KiB: not worth it
+    # Pages carry the CSRF token and /login reflects ?next=: compressed, their sizes would leak the token (BREACH).
+    for url in (f"/lessons/{LSTM}", "/login?next=/lessons/x"):
+        page = client.get(url, headers=GZIP)
+        assert page.status_code == 200 and "content-encoding" not in page.headers, url
 
 
 def test_server_sent_events_are_never_compressed_or_buffered(client: TestClient, fake_grader: FakeGrader) -> None:
