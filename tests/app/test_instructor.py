@@ -242,6 +242,14 @@ def test_a_broken_course_file_stops_the_app_from_starting(settings: Settings) ->
         create_app(settings)
 
 
+def test_the_json_api_is_in_the_openapi_document_and_the_pages_are_not(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {"/api/instructor/gradebook", "/api/instructor/submissions/{submission_id}",
+            "/api/instructor/lessons/{slug}/regrade", "/api/instructor/regrades/{regrade_id}"} <= set(paths)
+    assert not [p for p in paths if p.startswith("/instructor")]
+    assert paths["/api/instructor/gradebook"]["get"]["tags"] == ["instructor"]
+
+
 def test_staff_accounts_are_not_rows_of_the_gradebook(client: TestClient, seeded: dict[str, int],
                                                       tmp_path: Path) -> None:
     log_in_as(client, Role.instructor)
