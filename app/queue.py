@@ -134,7 +134,8 @@ class GradingQueue:
     def request_regrade(self, lesson: str, requested_by: str) -> Regrade:
         """Queue a regrade of every finished submission of `lesson`, graded only when no learner is waiting.
         Raises RegradeRunning while the lesson's previous regrade is under way."""
-        regrade = self.history.request_regrade(lesson, requested_by)
+        with self._enqueue_lock:  # two instructors clicking at once must not start the same regrade twice
+            regrade = self.history.request_regrade(lesson, requested_by)
         self._wake_one()
         return regrade
 
