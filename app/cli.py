@@ -196,7 +196,7 @@ def cmd_lessons_check(settings: Settings, args: argparse.Namespace) -> int:
     if public:  # allowed for practice, but a learner could derive these answers from the repository
         print(f"warning: held-out data is PUBLIC (derivable from the repository) for {', '.join(public)}: supply "
               "RNNLAB_HELDOUT_DIR/<slug>.csv|.npz|.txt or a data.heldout_generator (docs/authoring.md)")
-    print(f"{len(rows)} lesson(s) and the course file checked, {problems} problem(s)")
+    print(f"{len(rows)} lesson(s) checked, {problems} problem(s)")
     return 1 if problems else 0
 
 
