@@ -6,7 +6,7 @@ import re
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from app.accounts import AccountError, Role
 from app.lti.tables import lti_links, lti_nonces
@@ -111,3 +111,25 @@ def test_the_login_rate_is_per_address_and_bounded_in_all() -> None:
     clock[0] = 10.5
     assert rate.take("a") is None and rate.take("c") is None
     assert len(rate._keys) <= 3  # memory is bounded by `total`, whatever the number of addresses
+
+
+def test_grade_sync_reads_no_report(wired: Wired) -> None:
+    # Every round (10 s) reads every LMS-linked learner's every submission; with their reports (logs, checks,
+    # history: ~20 KB each) 4,000 submissions cost 0.76 CPU seconds a round in the web process, and a learner
+    # adds to it with every junk submission. The counted score needs status, score and time only.
+    with httpx.Client(follow_redirects=False, timeout=30) as browser:
+        launch(wired, browser, "ada")
+    learner = wired.accounts.list()[0].learner_id
+    done = wired.store.add_submission(learner, LESSON, "x = 1")
+    wired.store.finish(done.id, SubmissionStatus.passed, 1.0, {"status": "passed", "checks": [], "log": "x" * 20000})
+    statements: list[str] = []
+
+    def record(conn: object, cursor: object, statement: str, *args: object) -> None:
+        statements.append(statement)
+
+    event.listen(wired.database.engine, "before_cursor_execute", record)
+    try:
+        assert wired.sync.sync_once() == 1
+    finally:
+        event.remove(wired.database.engine, "before_cursor_execute", record)
+    assert not [s for s in statements if "submissions.report" in s]
