@@ -133,3 +133,22 @@ def test_grade_sync_reads_no_report(wired: Wired) -> None:
     finally:
         event.remove(wired.database.engine, "before_cursor_execute", record)
     assert not [s for s in statements if "submissions.report" in s]
+
+
+def test_a_launch_replaces_a_planted_session_and_never_redirects_off_site(wired: Wired) -> None:
+    wired.accounts.create("mallory@example.org", PASSWORD)
+    with httpx.Client(follow_redirects=False, timeout=30) as attacker:
+        token = TOKEN.search(attacker.get(f"{wired.platform.tool_url}/login").text)
+        assert token
+        attacker.post(f"{wired.platform.tool_url}/login", data={"csrf_token": token.group(1),
+                                                                 "email": "mallory@example.org", "password": PASSWORD})
+        planted = attacker.cookies.get("rnnlab_session")
+    assert planted
+    link = "https://purl.imsglobal.org/spec/lti/claim/"
+    wired.platform.claim_overrides = {link + "target_link_uri": f"https://evil.example//lessons/{LESSON}",
+                                      link + "custom": {"lesson": "../../evil"}}
+    with httpx.Client(follow_redirects=False, timeout=30) as browser:
+        browser.cookies.set("rnnlab_session", planted)
+        landed = launch(wired, browser, "ada")
+        assert landed.headers["location"] == f"/lessons/{LESSON}"
+        assert signed_in_email(wired, browser) != "mallory@example.org"
