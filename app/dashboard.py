@@ -27,7 +27,7 @@ class SortOrder(enum.StrEnum):
 class MatrixQuery(BaseModel):
     """The matrix's query string: search, filter, sort and page (the same for the page and the JSON API)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="ignore")  # a link with extra parameters (utm_..., a typo) still opens the page
 
     q: str = Field("", max_length=200, description="Only learners whose name or email contains this (any case).")
     lesson: str = Field("", max_length=100, description="The lesson that `status` and `late` filter on.")
