@@ -253,7 +253,8 @@ def test_the_json_api_is_in_the_openapi_document_and_the_pages_are_not(client: T
 def test_staff_accounts_are_not_rows_of_the_gradebook(client: TestClient, seeded: dict[str, int],
                                                       tmp_path: Path) -> None:
     log_in_as(client, Role.instructor)
-    submit(client, "# PASS\n")  # the instructor tries the lesson
+    own = submit(client, "# PASS\n")  # the instructor tries the lesson
     names = [r["learner"]["name"] for r in client.get("/api/instructor/gradebook").json()["rows"]]
     assert "teacher@example.org" not in names and len(names) == 3
+    assert client.get(f"/api/instructor/submissions/{own}").status_code == 404  # not the class's
     log_in(client, "teacher@example.org")
