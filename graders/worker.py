@@ -335,9 +335,9 @@ def build(job: dict[str, Any], proto: Protocol, keras: Any, np: Any) -> dict[str
 
 
 def fit(model: Any, training: dict[str, Any], constants: dict[str, int], proto: Protocol, keras: Any,
-        np: Any) -> tuple[dict[str, Any], bool, Any]:
+        np: Any) -> tuple[dict[str, Any], bool, Any, Any]:
     """Phase B's training of the loaded archive, with the grader's callbacks only: its facts are measured. Also
-    returns the public validation inputs, which the influence probe reuses."""
+    returns the public validation inputs and targets, which the influence probe reuses."""
     keras.utils.set_random_seed(int(training.get("seed", 0)))
     x_train, y_train, x_val, y_val = training_arrays(training["data"], constants, np)
     epochs, batch_size = constants["EPOCHS"], constants["BATCH_SIZE"]
@@ -366,7 +366,7 @@ def fit(model: Any, training: dict[str, Any], constants: dict[str, int], proto: 
         "history": [{"epoch": i + 1, "loss": v, "val_loss": val_losses[i] if i < len(val_losses) else None}
                     for i, v in enumerate(losses)],
     }
-    return reported, diverged, x_val
+    return reported, diverged, x_val, y_val
 
 
 # ---------------------------------------------------------------- function cases (no Keras model)
@@ -584,11 +584,60 @@ def layer_output_varies(model: Any, layer: Any, probe: Any, np: Any) -> bool | N
                for out in outputs)
 
 
-def mark_influence(model: Any, probe: Any, np: Any) -> list[dict[str, Any]]:
+# Replacing a recurrent layer's output by its mean over the probe's rows must move the predictions by at least this
+# share of the model's own error there. A layer that is what beats a simple baseline moves them by far more (the
+# baseline is about where the ablated model lands); a GRU scaled by 1e-3 beside a Dense network that does the work
+# moves them by about 1e-3 of it, and passed with full marks before this check.
+ABLATION_SHARE = 0.05
+
+
+def _like_outputs(targets: Any, base: Any, np: Any) -> Any:
+    """The probe's targets in the shape of the model's outputs (class ids one-hot), or None."""
+    y = np.asarray(targets)
+    if y.shape == base.shape:
+        return y.astype("float64")
+    if base.ndim == y.ndim + 1 and y.shape == base.shape[:-1] and np.issubdtype(y.dtype, np.integer) \
+            and y.size and 0 <= y.min() and y.max() < base.shape[-1]:
+        return np.eye(base.shape[-1])[y]
+    return y.reshape(base.shape).astype("float64") if y.size == base.size else None
+
+
+def layer_matters(model: Any, layer: Any, probe: Any, targets: Any, base: Any, keras: Any, np: Any) -> bool | None:
+    """Whether the predictions move by ABLATION_SHARE of the model's error on the probe when the layer's output is
+    replaced by its mean over the rows (the same for every input: no memory of this one). None when it cannot be
+    observed."""
+    y = _like_outputs(targets, base, np)
+    if y is None:
+        return None
+    original = layer.call
+
+    def mean_row(out: Any) -> Any:
+        return keras.ops.broadcast_to(keras.ops.mean(out, axis=0, keepdims=True), keras.ops.shape(out))
+
+    def ablated(*args: Any, **kwargs: Any) -> Any:
+        out = original(*args, **kwargs)
+        return type(out)(mean_row(o) for o in out) if isinstance(out, (list, tuple)) else mean_row(out)
+
+    layer.call = ablated
+    try:
+        moved = np.asarray(model(probe, training=False), dtype="float64")
+    except Exception:  # noqa: BLE001 - not observable this way: the other probes decide
+        return None
+    finally:
+        del layer.call
+    if moved.shape != base.shape or not np.isfinite(moved).all():
+        return None
+    error = float(np.sqrt(np.mean((base - y) ** 2)))
+    return bool(np.sqrt(np.mean((moved - base) ** 2)) >= ABLATION_SHARE * error)
+
+
+def mark_influence(model: Any, probe: Any, np: Any, targets: Any = None, keras: Any = None) -> list[dict[str, Any]]:
     """Layer facts where each recurrent layer says whether it matters. Its output must differ between public
-    rows (a constant carries nothing), and when its weights are disturbed (noise of sd 1) the model's output on
-    those rows must move. A GRU multiplied by 0 beside a linear path fails the second, a GRU frozen at all-zero
-    weights the first; neither earns "uses a recurrent layer" credit."""
+    rows (a constant carries nothing), when its weights are disturbed (noise of sd 1) the model's output on
+    those rows must move, and with its output replaced by its mean over the rows the predictions must move by a
+    share of the model's error (`layer_matters`). A GRU multiplied by 0 beside a linear path fails the second, a
+    GRU frozen at all-zero weights the first, a GRU scaled by 1e-3 beside a network that does the work the third;
+    none earns "uses a recurrent layer" credit."""
     objects: list[Any] = []
     layers = flatten_layers(model, objects)
     try:
@@ -601,7 +650,8 @@ def mark_influence(model: Any, probe: Any, np: Any) -> list[dict[str, Any]]:
     for entry, layer in zip(layers, objects, strict=True):
         if entry["class"] not in RECURRENT and entry.get("wraps") not in RECURRENT:
             continue
-        if layer_output_varies(model, layer, probe, np) is False:
+        if layer_output_varies(model, layer, probe, np) is False or (
+                targets is not None and layer_matters(model, layer, probe, targets, base, keras, np) is False):
             entry["influential"] = False
             continue
         weights = list(layer.weights)
@@ -685,9 +735,9 @@ def evaluate(job: dict[str, Any], proto: Protocol, keras: Any, np: Any) -> dict[
             raise ContractError("contract", "Your saved model has no optimizer or loss: call model.compile(optimizer="
                                 "..., loss=...) in build_model, so the grader knows how to train it.")
         model = fresh_model(model, int(training.get("seed", 0)), keras)
-        reported, diverged, x_val = fit(model, training, job["constants"], proto, keras, np)
+        reported, diverged, x_val, y_val = fit(model, training, job["constants"], proto, keras, np)
         probe = x_val[:64]  # public validation rows
-        architecture["layers"] = mark_influence(model, probe, np)
+        architecture["layers"] = mark_influence(model, probe, np, y_val[:64], keras)
     proto.send(event="phase", phase="predict")
     x = job["rows"]
     bounds = np.cumsum([0, *job["groups"]])

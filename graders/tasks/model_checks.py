@@ -79,7 +79,8 @@ def layer_checks(contract: ModelContract, architecture: Architecture) -> list[Ch
     dead = sorted(layer_classes(architecture) - classes)
     if dead:  # present, but its output never reaches the prediction: a name, not a memory
         have += (f" (and a {', '.join(dead)} whose output does not change your model's prediction: it is multiplied "
-                 "away, not connected to the output, or the same for every input, so its memory is never used)")
+                 "away or scaled down to a whisper beside another path, not connected to the output, or the same "
+                 "for every input, so its memory is never used)")
     checks = []
     if contract.required_layers:
         missing = [name for name in contract.required_layers if name not in classes]
