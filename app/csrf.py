@@ -24,10 +24,25 @@ class CsrfTokens:
     def new_secret() -> str:
         return secrets.token_urlsafe(32)
 
+    def _digest(self, secret: str) -> bytes:
+        return hmac.new(self._key, secret.encode("utf-8", "replace"), hashlib.sha256).digest()
+
     def token_for(self, secret: str) -> str:
-        return hmac.new(self._key, secret.encode("utf-8", "replace"), hashlib.sha256).hexdigest()
+        """A fresh mask, then the digest XOR the mask (hex): every response carries different bytes for the same
+        secret, so compressing pages cannot leak the token through their sizes (BREACH)."""
+        digest = self._digest(secret)
+        mask = secrets.token_bytes(len(digest))
+        return (mask + bytes(a ^ b for a, b in zip(mask, digest, strict=True))).hex()
 
     def valid(self, secret: str | None, token: str | None) -> bool:
         if not secret or not token or len(secret) > MAX_CHARS or len(token) > MAX_CHARS:
             return False
-        return hmac.compare_digest(self.token_for(secret), token)
+        try:
+            raw = bytes.fromhex(token)
+        except ValueError:
+            return False
+        digest = self._digest(secret)
+        if len(raw) != 2 * len(digest):
+            return False
+        mask, masked = raw[: len(digest)], raw[len(digest):]
+        return hmac.compare_digest(bytes(a ^ b for a, b in zip(mask, masked, strict=True)), digest)

@@ -106,7 +106,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.rnnlab = state
     app.add_middleware(CsrfCookie, secure=settings.secure_cookies)
     app.add_middleware(SecurityHeaders)
-    app.add_middleware(DynamicGZip, minimum_size=1024)  # JSON; never SSE or HTML (BREACH); static comes pre-gzipped
+    # Pages and JSON; never SSE. HTML is safe to compress because its CSRF token is masked afresh in every response
+    # (app/csrf.py: no BREACH); static files come pre-gzipped.
+    app.add_middleware(DynamicGZip, minimum_size=1024, compress_html=True)
     add_error_handlers(app)
     app.include_router(pages.router)
     app.include_router(api.router)

@@ -228,10 +228,9 @@ class DynamicGZip(GZipMiddleware):
     """Starlette's GZip for JSON and other dynamic text, never Server-Sent Events (Starlette passes
     text/event-stream through as sent). Files under the static prefix come gzipped from StaticAssets.
 
-    HTML stays uncompressed by default: every page carries this browser's CSRF token, which is the same on each
-    response, and some pages reflect what the URL says (/login?next=...), so compressed pages would let an
-    observer of response sizes guess the token (BREACH). Turn `compress_html` on only once the token is masked
-    afresh in each response."""
+    HTML stays uncompressed unless `compress_html`: every page carries this browser's CSRF token and some pages
+    reflect what the URL says (/login?next=...), so compressed pages would let an observer of response sizes guess
+    an unchanging token (BREACH). The app turns it on because app/csrf.py masks the token afresh in each response."""
 
     def __init__(self, app: ASGIApp, minimum_size: int = 1024, static_prefix: str = "/static/",
                  compress_html: bool = False) -> None:
