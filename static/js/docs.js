@@ -3,6 +3,7 @@
 const root = document.getElementById("swagger-ui");
 const csrfToken = document.querySelector('meta[name="csrf-token"]')?.content ?? "";
 window.ui = window.SwaggerUIBundle({
-  url: root.dataset.openapiUrl, domNode: root, deepLinking: true,
+  // No deep links: Swagger puts them inside each operation's toggle button, a link nested in a button (axe).
+  url: root.dataset.openapiUrl, domNode: root, deepLinking: false,
   requestInterceptor: (request) => { request.headers["X-CSRF-Token"] = csrfToken; return request; },
 });
