@@ -78,7 +78,8 @@ def checked_constants(train_job: dict[str, Any], trained: TrainAnswer) -> dict[s
     return {name: constants[name] for name, _, _ in train_job["constants"]}
 
 
-BUSY_RETRIES = 1  # phase B runs again once when machine load, not the model, cut its training short
+BUSY_RETRIES = 1  # phase B runs again once when machine load, not the model, cut its training short...
+BUSY_PATIENCE = 2  # ...with this many times the wall-clock time
 TRAIN_WALL_SHARE = 0.75  # of phase B's wall limit, for training; the rest loads the model, predicts and probes
 
 
@@ -108,9 +109,15 @@ def _phase_b(pool: WorkerPool, job: dict[str, Any], limits: Limits, emit: EventS
             return answer
         cut = f"after {training.epochs_run} of {training.epochs} epochs"
         log.warning("phase B's training was cut short by machine load %s (attempt %d)", cut, attempt + 1)
+        # Again, with more patience: phase B runs no learner code, so a longer wall-clock limit risks nothing that
+        # its CPU limit does not already bound.
+        limits = limits.model_copy(update={"wall_seconds": limits.wall_seconds * BUSY_PATIENCE})
+        job = {**job, "training": {**job["training"],
+                                   "train_wall_seconds": job["training"]["train_wall_seconds"] * BUSY_PATIENCE}}
     return GradeReport.system_error(
-        f"The grading machine was too busy: training your model was cut short {cut} although it had not used its {limits.train_seconds:.0f} s of computing "
-        "time, twice. This is not your fault and this attempt is not graded: submit again later.")
+        f"The grading machine was too busy: training your model was cut short {cut} although it had not used its "
+        f"{limits.train_seconds:.0f} s of computing time, twice. This is not your fault and this attempt is not "
+        "graded: submit again later.")
 
 
 def _evaluate(task: Task[Any], grading: LessonGrading, prepared: Any, trained: TrainAnswer, train_job: dict[str, Any],

@@ -49,6 +49,9 @@ def test_a_recurrent_layer_in_name_only_does_not_pass(pool: WorkerPool, store: H
     assert structural and (dead or all(c.passed for c in structural)), [(c.id, c.message) for c in structural]
     beats = next(c for c in report.checks if c.id == "beats_baseline")
     assert not beats.passed, beats.message
+    # The bar is the strongest simple baseline of this held-out draw (on vanishing-gradients the mean, least squares
+    # and the order-blind model are within 1 % of each other, so which one it is changes from draw to draw).
     bar = next(b for b in report.baselines if b.bar)
-    assert bar.id in ("linear", "linear_flat", "order_blind", "ngram") or bar.id.startswith("seasonal_"), bar
+    values = [b.value for b in report.baselines if b.value is not None]
+    assert bar.value == (max(values) if report.metric == "accuracy" else min(values)), report.baselines
     assert "To improve:" in beats.message

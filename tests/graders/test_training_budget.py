@@ -94,13 +94,18 @@ class StubPool:
     def __init__(self, outcomes: list[PhaseOutcome]) -> None:
         self.outcomes = outcomes
         self.runs = 0
+        self.seen: list[tuple[float, float]] = []
 
     def acquire(self) -> StubPool:
         return self
 
     def run(self, job: dict[str, Any], limits: Limits, emit: Any) -> PhaseOutcome:
         self.runs += 1
+        self.seen.append((limits.wall_seconds, job["training"]["train_wall_seconds"]))
         return self.outcomes.pop(0)
+
+
+JOB = {"training": {"train_seconds": 60.0, "train_wall_seconds": 112.5}}
 
 
 def phase_b(stopped_for_load: bool, epochs_run: int) -> PhaseOutcome:
@@ -116,14 +121,15 @@ def phase_b(stopped_for_load: bool, epochs_run: int) -> PhaseOutcome:
 
 def test_phase_b_cut_short_by_load_runs_again(monkeypatch: pytest.MonkeyPatch) -> None:
     pool = StubPool([phase_b(True, 1), phase_b(False, 6)])
-    answer = grading._phase_b(pool, {}, Limits(), lambda _: None, {}, [])  # type: ignore[arg-type]
+    answer = grading._phase_b(pool, JOB, Limits(), lambda _: None, {}, [])  # type: ignore[arg-type]
     assert isinstance(answer, EvaluateAnswer) and answer.training is not None
     assert answer.training.epochs_run == 6 and pool.runs == 2
+    assert pool.seen == [(150.0, 112.5), (300.0, 225.0)]  # the second run is given twice the wall-clock time
 
 
 def test_phase_b_cut_short_by_load_twice_is_our_error_not_a_failed_grade() -> None:
     pool = StubPool([phase_b(True, 1), phase_b(True, 2)])
-    report = grading._phase_b(pool, {}, Limits(), lambda _: None, {}, [])  # type: ignore[arg-type]
+    report = grading._phase_b(pool, JOB, Limits(), lambda _: None, {}, [])  # type: ignore[arg-type]
     assert not isinstance(report, EvaluateAnswer)
     assert report.status is Status.error and "not your fault" in report.summary and "2 of 6 epochs" in report.summary
 
