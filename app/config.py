@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.cookies import CookiePolicy
 from graders.heldout import HeldoutStore
 from graders.sandbox import SandboxConfig
 
@@ -81,6 +82,12 @@ class Settings(BaseSettings):
     concurrent_jobs: int = Field(1, ge=1, description="Submissions graded at the same time by the server.")
     max_code_bytes: int = Field(64 * 1024, description="Largest submission accepted.")
     max_queued_per_learner: int = Field(3, description="Queued or running submissions one learner may have.")
+
+    def cookie_policy(self) -> CookiePolicy:
+        """Embeddable cookies (SameSite=None; Secure; Partitioned) when LTI is on over https: lessons then show
+        inside the LMS's frame (app/cookies.py)."""
+        embeddable = bool(self.lti_tool_url and self.lti_tool_url.lower().startswith("https://"))
+        return CookiePolicy(embeddable=embeddable, always_secure=self.secure_cookies)
 
     def sandbox_config(self) -> SandboxConfig:
         return SandboxConfig(

@@ -12,20 +12,25 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import threading
+import time
 from collections import defaultdict
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from fastapi.responses import Response
 from sqlalchemy import String, cast, select
 
 from app.accounts import Accounts, Role
+from app.cookies import CookiePolicy
 from app.course import Course
 from app.course_file import CourseFileError, load_course_file
 from app.database import Database, as_utc, now
 from app.gradebook import Attempt, LessonPolicy, grade_lesson
 from app.lti.claims import Launch, MappedRole
 from app.lti.outbox import Outbox
+from app.lti.registration import PlatformStore
 from app.lti.tables import lti_links
 from app.sessions import SESSION_COOKIE, Sessions
 from app.tables import SubmissionRow, UserRow
@@ -66,18 +71,46 @@ class LtiAccounts:
 
 
 class LtiSessions:
-    """SessionStarter: one of our sessions for the launched account. The lesson opens in a window of its own
-    (docs/lti.md), so our usual first-party cookie (HttpOnly, SameSite=Lax) is the right one."""
+    """SessionStarter: one of our sessions for the launched account, in the cookie policy of the app: embeddable
+    (SameSite=None; Secure; Partitioned) when the tool URL is https, so the lesson works inside the LMS frame
+    as well as in a window of its own (app/cookies.py)."""
 
-    def __init__(self, accounts: Accounts, sessions: Sessions, secure: bool) -> None:
-        self.accounts, self.sessions, self.secure = accounts, sessions, secure
+    def __init__(self, accounts: Accounts, sessions: Sessions, policy: CookiePolicy, https: bool) -> None:
+        self.accounts, self.sessions, self.policy, self.https = accounts, sessions, policy, https
 
     def start_session(self, account_key: str, launch: Launch, response: Response) -> None:
         user = self.accounts.get(int(account_key))
         if user is None:
             return  # deleted between mapping and here: the lesson page then shows as for anyone signed out
-        response.set_cookie(SESSION_COOKIE, self.sessions.start(user), httponly=True, samesite="lax", path="/",
-                            secure=self.secure, max_age=int(self.sessions.lifetime.total_seconds()))
+        response.headers.append("set-cookie", self.policy.header(
+            SESSION_COOKIE, self.sessions.start(user), int(self.sessions.lifetime.total_seconds()), https=self.https))
+
+
+class FrameAncestors:
+    """The origins allowed to frame our pages: every registered platform's issuer and login URL origin, read from
+    the database at most every `ttl_s` seconds (a platform added with the CLI shows up within that)."""
+
+    def __init__(self, platforms: PlatformStore, ttl_s: float = 60.0) -> None:
+        self.platforms, self.ttl_s = platforms, ttl_s
+        self._origins: list[str] = []
+        self._read_at = -math.inf
+        self._lock = threading.Lock()
+
+    def __call__(self) -> list[str]:
+        with self._lock:
+            if time.monotonic() - self._read_at > self.ttl_s:
+                try:
+                    self._origins = sorted({origin for p in self.platforms.all()
+                                            for origin in (_origin(p.issuer), _origin(p.auth_login_url)) if origin})
+                except Exception:  # noqa: BLE001 - a database hiccup keeps the last list (never opens framing up)
+                    log.exception("could not read the LTI platforms for frame-ancestors")
+                self._read_at = time.monotonic()
+            return list(self._origins)
+
+
+def _origin(url: str) -> str | None:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("https", "http") and parts.netloc else None
 
 
 class CourseLessons:

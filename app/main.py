@@ -20,7 +20,15 @@ from app.lti.launch import STATE_LIFETIME
 from app.lti.outbox import OutboxWorker
 from app.lti.routes import make_router as lti_router
 from app.lti.tool import LtiTool
-from app.lti_bridge import LTI_LOGINS_IN_ALL, LTI_LOGINS_PER_ADDRESS, CourseLessons, GradeSync, LtiAccounts, LtiSessions
+from app.lti_bridge import (
+    LTI_LOGINS_IN_ALL,
+    LTI_LOGINS_PER_ADDRESS,
+    CourseLessons,
+    FrameAncestors,
+    GradeSync,
+    LtiAccounts,
+    LtiSessions,
+)
 from app.migrate import ensure_schema
 from app.queue import GradingQueue
 from app.routes import accounts, api, instructor, pages
@@ -104,8 +112,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                               "anonymous browser; accounts sign in with a session cookie. Every state-changing request "
                               "that carries our cookies must send the page's CSRF token in the X-CSRF-Token header.")
     app.state.rnnlab = state
-    app.add_middleware(CsrfCookie, secure=settings.secure_cookies)
-    app.add_middleware(SecurityHeaders)
+    cookies = settings.cookie_policy()
+    app.add_middleware(CsrfCookie, policy=cookies)
+    # With LTI on, the registered platforms may frame our pages (a lesson inside the course); nobody else may.
+    app.add_middleware(SecurityHeaders, frame_ancestors=FrameAncestors(lti.platforms) if lti is not None else None)
     # Pages and JSON; never SSE. HTML is safe to compress because its CSRF token is masked afresh in every response
     # (app/csrf.py: no BREACH); static files come pre-gzipped.
     app.add_middleware(DynamicGZip, minimum_size=1024, compress_html=True)
@@ -116,8 +126,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(instructor.router)
     if lti is not None:
         logins = RequestRate(LTI_LOGINS_PER_ADDRESS, LTI_LOGINS_IN_ALL, STATE_LIFETIME.total_seconds())
-        app.include_router(lti_router(lti, LtiSessions(state.accounts, state.sessions,
-                                                       secure=lti.secure_cookies or settings.secure_cookies),
+        app.include_router(lti_router(lti, LtiSessions(state.accounts, state.sessions, cookies,
+                                                       https=lti.secure_cookies or settings.secure_cookies),
                                       admit=logins.take))
     static = StaticAssets(STATIC_DIR)
     state.templates.env.globals["static_url"] = static.url

@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import HTTPException, Request
 from starlette.datastructures import MutableHeaders
 from starlette.requests import HTTPConnection
-from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.cookies import CookiePolicy
 from app.csrf import CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER, MAX_CHARS, CsrfTokens
 from app.identity import COOKIE_MAX_AGE_S, COOKIE_NAME
 from app.routes.deps import State
@@ -26,9 +26,9 @@ class CsrfCookie:
     """Pure ASGI middleware: a browser without a usable CSRF cookie gets one, and request.state.csrf_secret holds the
     secret the page's token is made from (the new one on a first visit)."""
 
-    def __init__(self, app: ASGIApp, secure: bool) -> None:
+    def __init__(self, app: ASGIApp, policy: CookiePolicy) -> None:
         self.app = app
-        self.secure = secure
+        self.policy = policy
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope.get("path", "").startswith("/static/"):
@@ -42,12 +42,8 @@ class CsrfCookie:
 
         async def send_with_cookie(message: Message) -> None:
             if fresh and message["type"] == "http.response.start":
-                carrier = Response()
-                carrier.set_cookie(CSRF_COOKIE, secret or "", max_age=COOKIE_MAX_AGE_S, httponly=True,
-                                   samesite="lax", path="/", secure=self.secure or scope.get("scheme") == "https")
-                headers = MutableHeaders(scope=message)
-                for value in carrier.headers.getlist("set-cookie"):
-                    headers.append("set-cookie", value)
+                MutableHeaders(scope=message).append("set-cookie", self.policy.header(
+                    CSRF_COOKIE, secret or "", COOKIE_MAX_AGE_S, https=scope.get("scheme") == "https"))
             await send(message)
 
         await self.app(scope, receive, send_with_cookie)

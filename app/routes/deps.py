@@ -55,13 +55,13 @@ def get_queue(state: State) -> GradingQueue:
 # -- cookies: one place decides their flags
 def set_cookie(response: Response, request: Request, settings: Settings, name: str, value: str,
                max_age: int | None = COOKIE_MAX_AGE_S) -> None:
-    response.set_cookie(name, value, max_age=max_age, httponly=True, samesite="lax", path="/",
-                        secure=settings.secure_cookies or request.url.scheme == "https")
+    response.headers.append("set-cookie", settings.cookie_policy().header(name, value, max_age,
+                                                                          https=request.url.scheme == "https"))
 
 
 def delete_cookie(response: Response, request: Request, settings: Settings, name: str) -> None:
-    response.delete_cookie(name, path="/", httponly=True, samesite="lax",
-                           secure=settings.secure_cookies or request.url.scheme == "https")
+    response.headers.append("set-cookie", settings.cookie_policy().delete_header(name,
+                                                                                 https=request.url.scheme == "https"))
 
 
 # -- who is asking

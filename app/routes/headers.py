@@ -1,8 +1,10 @@
-"""Headers on every response: a Content-Security-Policy with no inline scripts, nosniff, no framing, Server-Timing."""
+"""Headers on every response: a Content-Security-Policy with no inline scripts, nosniff, no framing (except by the
+registered course platforms when LTI is on), Server-Timing."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -31,11 +33,22 @@ SECURITY_HEADERS = {
 }
 
 
-class SecurityHeaders:
-    """Pure ASGI middleware (not BaseHTTPMiddleware, which would buffer the SSE stream)."""
+def framing_headers(ancestors: list[str]) -> dict[str, str]:
+    """No framing at all, or (LTI) framing by our own pages and the registered course platforms' origins only."""
+    if not ancestors:
+        return {}
+    policy = CONTENT_SECURITY_POLICY.replace("frame-ancestors 'none'",
+                                             "frame-ancestors 'self' " + " ".join(sorted(set(ancestors))))
+    return {"Content-Security-Policy": policy, "X-Frame-Options": ""}
 
-    def __init__(self, app: ASGIApp) -> None:
+
+class SecurityHeaders:
+    """Pure ASGI middleware (not BaseHTTPMiddleware, which would buffer the SSE stream). `frame_ancestors` names
+    the origins allowed to frame our pages (the LMSs, when LTI is on); by default nobody may."""
+
+    def __init__(self, app: ASGIApp, frame_ancestors: Callable[[], list[str]] | None = None) -> None:
         self.app = app
+        self.frame_ancestors = frame_ancestors
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -49,8 +62,10 @@ class SecurityHeaders:
                 headers = MutableHeaders(scope=message)
                 # Time to the first byte, as the browser's devtools and bench/web.py read it.
                 headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.2f}"
-                for name, value in SECURITY_HEADERS.items():
-                    headers.setdefault(name, value)
+                framing = framing_headers(self.frame_ancestors()) if self.frame_ancestors else {}
+                for name, value in {**SECURITY_HEADERS, **framing}.items():
+                    if value:  # an empty value drops the header (X-Frame-Options cannot list origins)
+                        headers.setdefault(name, value)
                 path = scope.get("path", "")
                 if path.startswith("/static/"):
                     # app.static_assets sets its own (a year for fingerprinted URLs); this covers its 404s.
