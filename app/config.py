@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     lti_allow_loopback_http: bool = Field(
         False, description="Let LTI URLs on 127.0.0.1/localhost use plain http (tests, a local Moodle); never others."
     )
+    lti_frame_ancestors: str = Field(
+        "", description="More origins (space-separated) allowed to frame lessons besides the registered platforms' "
+        "issuer and login origins, e.g. a Canvas school's own https://school.instructure.com."
+    )
     lti_sync_interval_s: float = Field(
         10.0, gt=0, description="How often counted scores of LMS-linked learners are compared with what was sent, "
         "and pending grades are posted (failed posts back off up to an hour)."

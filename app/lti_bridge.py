@@ -90,8 +90,10 @@ class FrameAncestors:
     """The origins allowed to frame our pages: every registered platform's issuer and login URL origin, read from
     the database at most every `ttl_s` seconds (a platform added with the CLI shows up within that)."""
 
-    def __init__(self, platforms: PlatformStore, ttl_s: float = 60.0) -> None:
+    def __init__(self, platforms: PlatformStore, extra: str = "", ttl_s: float = 60.0) -> None:
         self.platforms, self.ttl_s = platforms, ttl_s
+        # Configured origins: only well-formed http(s) origins get into the header (no injected directives).
+        self.extra = sorted({origin for word in extra.split() if (origin := _origin(word))})
         self._origins: list[str] = []
         self._read_at = -math.inf
         self._lock = threading.Lock()
@@ -101,7 +103,8 @@ class FrameAncestors:
             if time.monotonic() - self._read_at > self.ttl_s:
                 try:
                     self._origins = sorted({origin for p in self.platforms.all()
-                                            for origin in (_origin(p.issuer), _origin(p.auth_login_url)) if origin})
+                                            for origin in (_origin(p.issuer), _origin(p.auth_login_url)) if origin}
+                                           | set(self.extra))
                 except Exception:  # noqa: BLE001 - a database hiccup keeps the last list (never opens framing up)
                     log.exception("could not read the LTI platforms for frame-ancestors")
                 self._read_at = time.monotonic()
@@ -109,8 +112,15 @@ class FrameAncestors:
 
 
 def _origin(url: str) -> str | None:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("https", "http") and parts.netloc else None
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018 - raises on a malformed port
+    except ValueError:
+        return None
+    host = parts.hostname or ""
+    if parts.scheme not in ("https", "http") or not host or not all(c.isalnum() or c in ".-[]:" for c in host):
+        return None
+    return f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}"
 
 
 class CourseLessons:

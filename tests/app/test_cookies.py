@@ -48,3 +48,17 @@ def test_without_lti_pages_cannot_be_framed_and_cookies_stay_first_party(setting
     assert page.headers["x-frame-options"] == "DENY" and "frame-ancestors 'none'" in page.headers["content-security-policy"]
     cookie = next(v for v in page.headers.get_list("set-cookie") if v.startswith(CSRF_COOKIE))
     assert "SameSite=lax" in cookie and "Partitioned" not in cookie
+
+
+def test_frame_ancestors_come_from_platforms_and_the_setting_and_never_carry_injected_text() -> None:
+    from types import SimpleNamespace
+
+    from app.lti_bridge import FrameAncestors
+
+    platform = SimpleNamespace(issuer="https://canvas.instructure.com",
+                               auth_login_url="https://sso.canvaslms.com/api/lti/authorize_redirect")
+    store = SimpleNamespace(all=lambda: [platform])
+    ancestors = FrameAncestors(store, "https://school.instructure.com/ x; script-src * javascript:alert(1) "  # type: ignore[arg-type]
+                               "https://user:pw@ok.example.edu:8443/path")
+    assert ancestors() == ["https://canvas.instructure.com", "https://ok.example.edu:8443",
+                           "https://school.instructure.com", "https://sso.canvaslms.com"]
