@@ -115,7 +115,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     cookies = settings.cookie_policy()
     app.add_middleware(CsrfCookie, policy=cookies)
     # With LTI on, the registered platforms may frame our pages (a lesson inside the course); nobody else may.
-    app.add_middleware(SecurityHeaders, frame_ancestors=FrameAncestors(lti.platforms, settings.lti_frame_ancestors) if lti is not None else None)
+    framers = FrameAncestors(lti.platforms, settings.lti_frame_ancestors) if lti is not None else None
+    app.add_middleware(SecurityHeaders, frame_ancestors=framers)
     # Pages and JSON; never SSE. HTML is safe to compress because its CSRF token is masked afresh in every response
     # (app/csrf.py: no BREACH); static files come pre-gzipped.
     app.add_middleware(DynamicGZip, minimum_size=1024, compress_html=True)
