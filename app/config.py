@@ -49,6 +49,11 @@ class Settings(BaseSettings):
         "", description="More origins (space-separated) allowed to frame lessons besides the registered platforms' "
         "issuer and login origins, e.g. a Canvas school's own https://school.instructure.com."
     )
+    lti_instructor_contexts: str = Field(
+        "", description="LMS course (context) ids, space-separated, whose instructors become instructors here; '*' "
+        "trusts every course of the registered deployments. Instructors from other courses arrive as learners (the "
+        "log names their course id)."
+    )
     lti_sync_interval_s: float = Field(
         10.0, gt=0, description="How often counted scores of LMS-linked learners are compared with what was sent, "
         "and pending grades are posted (failed posts back off up to an hour)."

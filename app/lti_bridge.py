@@ -55,13 +55,28 @@ def fallback_email(launch: Launch) -> str:
 
 
 class LtiAccounts:
-    """AccountMapper: the account an LMS user maps to; its role follows the latest launch (an admin stays one)."""
+    """AccountMapper: the account an LMS user maps to; its role follows the latest launch (an admin stays one).
 
-    def __init__(self, accounts: Accounts) -> None:
+    An LMS instructor becomes an instructor here (every learner's code and grades) only when launching from one of
+    `instructor_contexts`, the LMS course ids of this class ("*": any course of the registered deployments). Anyone
+    can teach a course of their own on many LMSs (a Moodle sandbox, a course request), so by default nobody does."""
+
+    def __init__(self, accounts: Accounts, instructor_contexts: str = "") -> None:
         self.accounts = accounts
+        self.instructor_contexts = frozenset(instructor_contexts.split())
+
+    def role_for(self, launch: Launch) -> Role:
+        role = ROLE_CAP[launch.role]
+        if role is Role.instructor and "*" not in self.instructor_contexts \
+                and launch.context_id not in self.instructor_contexts:
+            log.warning("LTI: an instructor of LMS course %r (%s) launched; they get a learner's role here. To make "
+                        "that course's instructors instructors of this server, add %r to RNNLAB_LTI_INSTRUCTOR_CONTEXTS",
+                        launch.context_id, launch.context_title, launch.context_id)
+            return Role.learner
+        return role
 
     def resolve_account(self, launch: Launch, linked: str | None) -> str:
-        role = ROLE_CAP[launch.role]
+        role = self.role_for(launch)
         user = self.accounts.get(int(linked)) if linked and linked.isdigit() else None
         if user is None:  # the first launch, or the account was deleted since: a fresh one
             user = self.accounts.create_external(launch.email, fallback_email(launch), role)

@@ -75,7 +75,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     lti = None
     if settings.lti_tool_url:
         lti = LtiTool.create(engine=database.engine, data_dir=settings.data_dir, tool_url=settings.lti_tool_url,
-                             accounts=LtiAccounts(state.accounts), lessons=CourseLessons(course),
+                             accounts=LtiAccounts(state.accounts, settings.lti_instructor_contexts),
+                             lessons=CourseLessons(course),
                              allow_loopback_http=settings.lti_allow_loopback_http)
 
     @asynccontextmanager

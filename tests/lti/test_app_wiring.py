@@ -55,7 +55,7 @@ def wired(tmp_path: Path) -> Iterator[Wired]:
                       "root": User("user-root", "admin", "Root")}
     platform.links = {"link-lstm": Link(LESSON)}
     settings = Settings(lessons_dir=lessons, data_dir=tmp_path / "data", pool_size=0, lti_tool_url=platform.tool_url,
-                        lti_allow_loopback_http=True)
+                        lti_allow_loopback_http=True, lti_instructor_contexts="course-1")
     app = create_app(settings)  # migrates the database, LTI tables included
     database = Database(settings.resolved_database_url())
     add_platform(SqlPlatforms(database.engine), Platform.model_validate(platform.registration()),
@@ -64,7 +64,7 @@ def wired(tmp_path: Path) -> Iterator[Wired]:
     accounts = Accounts(database, store)
     # The app's own LtiTool lives inside create_app; this one shares its database and key, for the outbox.
     tool = LtiTool.create(engine=database.engine, data_dir=settings.data_dir, tool_url=platform.tool_url,
-                          accounts=LtiAccounts(accounts), lessons=CourseLessons(app.state.rnnlab.course),
+                          accounts=LtiAccounts(accounts, "course-1"), lessons=CourseLessons(app.state.rnnlab.course),
                           allow_loopback_http=True)
     with serving(platform.app(), platform_sock), serving(app, tool_sock):
         yield Wired(platform=platform, database=database, accounts=accounts, store=store,
@@ -105,6 +105,21 @@ def test_lms_roles_map_to_ours_but_never_to_admin(wired: Wired) -> None:
         with httpx.Client(follow_redirects=False, timeout=30) as browser:
             launch(wired, browser, user)
     assert sorted(u.role for u in wired.accounts.list()) == [Role.instructor, Role.instructor]
+
+
+def test_an_instructor_of_another_lms_course_arrives_as_a_learner(wired: Wired) -> None:
+    """Anyone may teach a course of their own on many LMSs: only this class's course makes instructors here."""
+    wired.platform.links["link-elsewhere"] = Link(LESSON, context="someone-elses-sandbox")
+    with httpx.Client(follow_redirects=False, timeout=30) as browser:
+        to_login = browser.get(f"{wired.platform.url}/launch/link-elsewhere", params={"user": "grace"})
+        to_auth = browser.get(to_login.headers["location"])
+        form = browser.get(to_auth.headers["location"])
+        fields = {name: html.unescape(value) for name, value in FORM_FIELD.findall(form.text)}
+        assert browser.post(f"{wired.platform.tool_url}/lti/launch", data=fields).status_code == 303
+    assert [u.role for u in wired.accounts.list()] == [Role.learner]
+    with httpx.Client(follow_redirects=False, timeout=30) as browser:
+        launch(wired, browser, "grace")  # now from this class's course
+    assert [u.role for u in wired.accounts.list()] == [Role.instructor]
 
 
 def test_a_second_launch_reuses_the_account(wired: Wired) -> None:
