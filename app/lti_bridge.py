@@ -153,12 +153,11 @@ class CourseLessons:
 
 
 class GradeSync:
-    """Hands each LMS-linked account's counted score per lesson to the outbox, every `interval_s` seconds."""
+    """Hands each LMS-linked account's counted score per lesson to the outbox (the app runs `sync_once` every few
+    seconds with app.lti.periodic.Periodic)."""
 
-    def __init__(self, database: Database, outbox: Outbox, lessons_dir: Path, interval_s: float = 10.0) -> None:
-        self.database, self.outbox, self.lessons_dir, self.interval_s = database, outbox, lessons_dir, interval_s
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="lti-grade-sync", daemon=True)
+    def __init__(self, database: Database, outbox: Outbox, lessons_dir: Path) -> None:
+        self.database, self.outbox, self.lessons_dir = database, outbox, lessons_dir
 
     def sync_once(self) -> int:
         """Queue every counted score that differs from the one the platform has (or waits for). Returns how many."""
@@ -184,18 +183,3 @@ class GradeSync:
             if grade.score is not None:
                 queued += self.outbox.score_changed(str(user_id), lesson, round(grade.score, 4), 1.0)
         return queued
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        self._thread.join(timeout)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.sync_once()
-            except Exception:  # noqa: BLE001 - a bug here must not end the thread; the next round tries again
-                log.exception("LTI grade sync failed; retrying in %.0f s", self.interval_s)
-            self._stop.wait(self.interval_s)

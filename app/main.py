@@ -17,7 +17,7 @@ from app.csrf import CsrfTokens
 from app.database import Database
 from app.identity import LearnerCookie, load_secret_key
 from app.lti.launch import STATE_LIFETIME
-from app.lti.outbox import OutboxWorker
+from app.lti.periodic import Periodic
 from app.lti.routes import make_router as lti_router
 from app.lti.tool import LtiTool
 from app.lti_bridge import (
@@ -92,10 +92,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                              heldout=heldout, max_code_bytes=settings.max_code_bytes)
         queue.start()
         state.pool, state.queue = pool, queue
-        lti_threads: list[GradeSync | OutboxWorker] = []
+        lti_threads: list[Periodic] = []
         if lti is not None:  # grades wait in the database, so stopping these loses nothing
-            lti_threads = [GradeSync(database, lti.outbox, settings.lessons_dir, settings.lti_sync_interval_s),
-                           OutboxWorker(lti.outbox, settings.lti_sync_interval_s)]
+            sync = GradeSync(database, lti.outbox, settings.lessons_dir)
+            lti_threads = [Periodic(sync.sync_once, settings.lti_sync_interval_s, "lti-grade-sync"),
+                           Periodic(lti.outbox.deliver_due, settings.lti_sync_interval_s, "lti-outbox")]
             for thread in lti_threads:
                 thread.start()
         try:

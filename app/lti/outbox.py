@@ -163,29 +163,3 @@ class Outbox:
         self.ags.post_score(platform, lineitem_url, Score(user_id=row.subject, score_given=row.score_given,
                                                           score_maximum=row.score_maximum,
                                                           timestamp=utc(row.scored_at) or self.now()))
-
-
-class OutboxWorker:
-    """Runs `deliver_due` every `interval_s` on a daemon thread until `stop()`; the integrator starts it in the
-    app's lifespan. Entries survive restarts in the database, so a stop loses nothing."""
-
-    def __init__(self, outbox: Outbox, interval_s: float = 15.0) -> None:
-        self.outbox = outbox
-        self.interval_s = interval_s
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="lti-outbox", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        self._thread.join(timeout)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.outbox.deliver_due()
-            except Exception:  # noqa: BLE001 - a bug here must not kill the thread; the entries wait in the table
-                log.exception("LTI outbox dispatcher failed; retrying in %.0f s", self.interval_s)
-            self._stop.wait(self.interval_s)
