@@ -16,7 +16,7 @@ import math
 import threading
 import time
 from collections import defaultdict
-from pathlib import Path
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from fastapi.responses import Response
@@ -25,7 +25,7 @@ from sqlalchemy import String, cast, select
 from app.accounts import Accounts, Role
 from app.cookies import CookiePolicy
 from app.course import Course
-from app.course_file import CourseFileError, load_course_file
+from app.course_file import CourseFile
 from app.database import Database, as_utc, now
 from app.gradebook import Attempt, LessonPolicy, grade_lesson
 from app.lti.claims import Launch, MappedRole
@@ -156,16 +156,12 @@ class GradeSync:
     """Hands each LMS-linked account's counted score per lesson to the outbox (the app runs `sync_once` every few
     seconds with app.lti.periodic.Periodic)."""
 
-    def __init__(self, database: Database, outbox: Outbox, lessons_dir: Path) -> None:
-        self.database, self.outbox, self.lessons_dir = database, outbox, lessons_dir
+    def __init__(self, database: Database, outbox: Outbox, course_file: Callable[[], CourseFile]) -> None:
+        self.database, self.outbox, self.course_file = database, outbox, course_file
 
     def sync_once(self) -> int:
         """Queue every counted score that differs from the one the platform has (or waits for). Returns how many."""
-        try:
-            course = load_course_file(self.lessons_dir)
-        except CourseFileError as exc:  # `rnnlab lessons check` names the problem; grades wait until it is fixed
-            log.error("LTI grades not synced: %s", exc)
-            return 0
+        course = self.course_file()  # the served one: validated, reloaded on edits, the last good one kept
         # No report column: the counted score needs status, score and time only, and reports (logs, checks,
         # history) are what makes reading every linked learner's every submission each round expensive.
         query = (select(UserRow.id, SubmissionRow.lesson, SubmissionRow.created, SubmissionRow.status,

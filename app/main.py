@@ -94,7 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         state.pool, state.queue = pool, queue
         lti_threads: list[Periodic] = []
         if lti is not None:  # grades wait in the database, so stopping these loses nothing
-            sync = GradeSync(database, lti.outbox, settings.lessons_dir)
+            sync = GradeSync(database, lti.outbox, lambda: course.course_file)
             lti_threads = [Periodic(sync.sync_once, settings.lti_sync_interval_s, "lti-grade-sync"),
                            Periodic(lti.outbox.deliver_due, settings.lti_sync_interval_s, "lti-outbox")]
             for thread in lti_threads:

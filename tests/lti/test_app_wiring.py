@@ -68,7 +68,7 @@ def wired(tmp_path: Path) -> Iterator[Wired]:
                           allow_loopback_http=True)
     with serving(platform.app(), platform_sock), serving(app, tool_sock):
         yield Wired(platform=platform, database=database, accounts=accounts, store=store,
-                    sync=GradeSync(database, tool.outbox, lessons), tool=tool)
+                    sync=GradeSync(database, tool.outbox, lambda: app.state.rnnlab.course.course_file), tool=tool)
     tool.ags.http.close()
     database.close()
 
