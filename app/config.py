@@ -91,6 +91,10 @@ class Settings(BaseSettings):
     concurrent_jobs: int = Field(1, ge=1, description="Submissions graded at the same time by the server.")
     max_code_bytes: int = Field(64 * 1024, description="Largest submission accepted.")
     max_queued_per_learner: int = Field(3, description="Queued or running submissions one learner may have.")
+    metrics_token: str | None = Field(
+        None, description="Bearer token that admits a Prometheus scraper to /metrics from anywhere; without it only "
+        "loopback clients that did not come through a proxy may read /metrics (others get 404)."
+    )
 
     def cookie_policy(self) -> CookiePolicy:
         """Embeddable cookies (SameSite=None; Secure; Partitioned) when LTI is on over https: lessons then show

@@ -29,9 +29,10 @@ from app.lti_bridge import (
     LtiAccounts,
     LtiSessions,
 )
+from app.metrics import GradingMetrics
 from app.migrate import ensure_schema
 from app.queue import GradingQueue
-from app.routes import accounts, api, instructor, pages
+from app.routes import accounts, api, instructor, metrics, pages
 from app.routes.csrf import CsrfCookie
 from app.routes.deps import AppState, page_context
 from app.routes.errors import add_error_handlers
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                             per_ip=settings.login_max_failures_per_ip,
                                             window_s=settings.login_window_s),
                      csrf=CsrfTokens(secret_key), cookie=LearnerCookie(secret_key),
+                     metrics=GradingMetrics(database, pool=lambda: state.pool),  # the pool starts with the app
                      templates=Jinja2Templates(directory=TEMPLATES_DIR, context_processors=[page_context]))
 
     lti = None
@@ -127,6 +129,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api.router)
     app.include_router(accounts.router)
     app.include_router(instructor.router)
+    app.include_router(metrics.router)
     if lti is not None:
         logins = RequestRate(LTI_LOGINS_PER_ADDRESS, LTI_LOGINS_IN_ALL, STATE_LIFETIME.total_seconds())
         app.include_router(lti_router(lti, LtiSessions(state.accounts, state.sessions, cookies,

@@ -10,6 +10,7 @@ import signal
 import tempfile
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -320,6 +321,7 @@ class WorkerPool:
         self._idle: list[WarmWorker] = []
         self._warming: set[WarmWorker] = set()
         self._starting = 0
+        self._lent: weakref.WeakSet[WarmWorker] = weakref.WeakSet()  # handed to a job: busy until its process ends
         self._lock = threading.Condition()
         self._closed = False
 
@@ -388,6 +390,8 @@ class WorkerPool:
                 text = worker.log_text()[-2000:]
                 worker.close()
                 raise SandboxUnavailable(f"a sandboxed worker did not start: {text}")
+            with self._lock:
+                self._lent.add(worker)
             return worker
         deadline = time.monotonic() + timeout
         with self._lock:
@@ -399,6 +403,7 @@ class WorkerPool:
                     raise SandboxUnavailable("no sandboxed worker became ready in time (see the server log)")
                 self._lock.wait(remaining)
             worker = self._idle.pop(0)
+            self._lent.add(worker)
             exhausted = not self._idle and self._starting == 0
         if exhausted:
             self._spawn_async()  # nobody else is ready or warming: start the replacement now
@@ -410,6 +415,12 @@ class WorkerPool:
     def idle_count(self) -> int:
         with self._lock:
             return len(self._idle)
+
+    def busy_count(self) -> int:
+        """Workers handed out and not yet reaped: a job ends with its worker killed and reaped (one job each).
+        Reads returncode instead of poll(): reaping here would free the pid before the job's own kill() of it."""
+        with self._lock:
+            return sum(1 for worker in self._lent if worker.process.proc.returncode is None)
 
     def close(self) -> None:
         """Kill every worker, idle or still warming, and wait until no spawn is in flight."""

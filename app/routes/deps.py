@@ -14,6 +14,7 @@ from app.config import Settings
 from app.course import Course
 from app.csrf import CSRF_COOKIE, CsrfTokens
 from app.identity import COOKIE_MAX_AGE_S, COOKIE_NAME, LearnerCookie
+from app.metrics import GradingMetrics
 from app.queue import GradingQueue
 from app.sessions import SESSION_COOKIE, Sessions
 from app.store import Store
@@ -34,6 +35,7 @@ class AppState:
     csrf: CsrfTokens
     cookie: LearnerCookie
     templates: Jinja2Templates
+    metrics: GradingMetrics
     pool: WorkerPool | None = None
     queue: GradingQueue | None = None
 
