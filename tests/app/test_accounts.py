@@ -1,27 +1,29 @@
-"""Accounts, sessions and the log-in throttle as domain code: input rules, hashing, claiming, revocation, limits."""
+"""Accounts, sessions and the log-in throttle as domain code on SQLite and PostgreSQL: input rules, hashing,
+claiming, revocation, limits."""
 
 from __future__ import annotations
 
-import time
-from datetime import timedelta
-from pathlib import Path
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from argon2 import PasswordHasher
+from sqlalchemy import select
 
+from app import throttle as throttle_module
 from app.accounts import Accounts, EmailTaken, InvalidEmail, Role, UnknownAccount, WeakPassword, normalize_email
+from app.database import Database
 from app.sessions import Sessions
 from app.store import Store, SubmissionStatus
+from app.tables import LoginFailureRow
 from app.throttle import LoginThrottle
-from tests.app.helpers import migrated_store
 
 PASSWORD = "correct horse battery"
 CHEAP = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)  # the real parameters are tested over HTTP
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return migrated_store(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+def store(database: Database) -> Store:
+    return Store(database)
 
 
 @pytest.fixture
@@ -149,9 +151,15 @@ def test_throttle_counts_per_email_and_per_address(store: Store) -> None:
     assert throttle.retry_after("ada@example.org", "10.0.0.2") is None
 
 
-def test_throttle_forgets_failures_older_than_the_window(store: Store) -> None:
-    throttle = LoginThrottle(store.database, per_email=1, per_ip=10, window_s=1)
+def test_throttle_forgets_failures_older_than_the_window(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = [datetime(2026, 12, 1, 9, 0, tzinfo=UTC)]
+    monkeypatch.setattr(throttle_module, "now", lambda: clock[0])  # the window is compared in SQL, not slept through
+    throttle = LoginThrottle(store.database, per_email=1, per_ip=10, window_s=60)
     throttle.record_failure("ada@example.org", "10.0.0.1")
+    clock[0] += timedelta(seconds=59)
     assert throttle.retry_after("ada@example.org", "10.0.0.1") == 1
-    time.sleep(1.1)
+    clock[0] += timedelta(seconds=2)
     assert throttle.retry_after("ada@example.org", "10.0.0.1") is None
+    throttle.record_failure("bob@example.org", "10.0.0.2")  # a write also deletes what the window has left behind
+    with store.database.session() as session:
+        assert session.scalars(select(LoginFailureRow.email)).all() == ["bob@example.org"]

@@ -1,78 +1,34 @@
-"""The migrations on PostgreSQL too: a throwaway cluster (initdb + pg_ctl on a Unix socket) the test starts itself.
-
-scripts/setup.sh installs PostgreSQL, so a missing server is a failed set-up, not a reason to skip."""
+"""The migrations on PostgreSQL too: an empty database of the session's throwaway cluster (tests/pg.py) to head; and
+that cluster's restart, which fault tests rely on."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import tempfile
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy.exc import OperationalError
 
 from app.accounts import Accounts
 from app.database import Database
+from app.jobs.schema import include_in_comparison
 from app.migrate import head_revision, schema_state, upgrade
 from app.sessions import Sessions
 from app.store import Store
 from app.tables import SCHEMA as metadata
-
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
-
-
-def _bin(name: str) -> str | None:
-    return shutil.which(name) or (str(PG_BIN / name) if (PG_BIN / name).exists() else None)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def postgres_url() -> Iterator[str]:
-    initdb, pg_ctl = _bin("initdb"), _bin("pg_ctl")
-    if not initdb or not pg_ctl:
-        pytest.fail("PostgreSQL's initdb/pg_ctl are not installed: run scripts/setup.sh (apt-get install postgresql)")
-    # initdb refuses to run as root: run the cluster as the postgres user when we are root.
-    as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    if as_user and shutil.which("runuser") is None:
-        pytest.fail("running as root without runuser (util-linux), which initdb needs to run as postgres")
-    folder = Path(tempfile.mkdtemp(prefix="rnnlab-pg-"))
-    if as_user:
-        shutil.chown(folder, "postgres")
-    data, port = folder / "data", _free_port()
-    try:
-        subprocess.run([*as_user, initdb, "-D", str(data), "-A", "trust", "-U", "postgres"], check=True,
-                       capture_output=True, timeout=120)
-        subprocess.run([*as_user, pg_ctl, "-D", str(data), "-w", "-l", str(folder / "log"), "-o",
-                        f"-k {folder} -p {port} -c listen_addresses=''", "start"], check=True, capture_output=True,
-                       timeout=120)
-    except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as exc:
-        shutil.rmtree(folder, ignore_errors=True)
-        pytest.fail(f"could not start a PostgreSQL cluster: {exc}")
-    try:
-        yield f"postgresql+psycopg://postgres@/postgres?host={folder}&port={port}"
-    finally:
-        subprocess.run([*as_user, pg_ctl, "-D", str(data), "-m", "immediate", "stop"], capture_output=True, timeout=60)
-        shutil.rmtree(folder, ignore_errors=True)
+from tests.pg import PgCluster
 
 
 def test_postgres_is_migrated_to_exactly_the_models_schema_and_works(postgres_url: str) -> None:
     database = Database(postgres_url)
     try:
+        assert schema_state(database.engine).current is None  # really empty: the migrations make every table
         assert upgrade(database.engine).current == head_revision()
         assert schema_state(database.engine).up_to_date
         with database.engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            context = MigrationContext.configure(connection, opts={"compare_type": True,
+                                                                   "include_name": include_in_comparison})
             assert compare_metadata(context, metadata) == []
         store = Store(database)
         accounts = Accounts(database, store)
@@ -88,3 +44,20 @@ def test_postgres_is_migrated_to_exactly_the_models_schema_and_works(postgres_ur
         assert store.all_submissions(user.learner_id) == []
     finally:
         database.close()
+
+
+def test_the_cluster_restarts_and_stops_keeping_committed_rows(pg_cluster: PgCluster, pg_migrated_template: str) -> None:
+    with pg_cluster.database(template=pg_migrated_template) as url:
+        database = Database(url)
+        try:
+            store = Store(database)
+            learner = store.create_learner()
+            pg_cluster.restart()
+            assert store.learner_exists(learner)  # the cut connection is replaced (pool_pre_ping), the row kept
+            pg_cluster.stop()
+            with pytest.raises(OperationalError):
+                store.create_learner()
+            pg_cluster.start()
+            assert store.learner_exists(learner) and store.create_learner() == learner + 1
+        finally:
+            database.close()

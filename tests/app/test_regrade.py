@@ -1,5 +1,6 @@
 """Regrade: a lesson's finished submissions graded again behind learners' work, with progress, one at a time per
-lesson, keeping every earlier report with the grader and lesson versions that made it; the migration's history."""
+lesson, keeping every earlier report with the grader and lesson versions that made it; the migration's history and
+the history's SQL on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -18,17 +19,19 @@ from sqlalchemy import select, text
 from app import cli
 from app import queue as queue_module
 from app.accounts import Role
+from app.classlist import ClassList
 from app.config import Settings
 from app.csrf import CSRF_HEADER
-from app.database import Database
-from app.history import History
+from app.database import Database, as_utc
+from app.history import History, RegradeRunning
 from app.main import create_app
 from app.migrate import _config, upgrade
+from app.store import Store, SubmissionStatus
 from app.tables import GradingRow
 from app.versions import grader_version, lesson_version
 from graders import GradeReport
 from tests.app.helpers import LSTM, FakeGrader, csrf_token, submit, wait_for
-from tests.app.instructor_helpers import log_in_as, state_of
+from tests.app.instructor_helpers import log_in_as, report, state_of
 
 
 class ChangedGrader(FakeGrader):
@@ -180,8 +183,18 @@ def test_lessons_check_reports_course_file_problems(monkeypatch: pytest.MonkeyPa
     assert "did you mean 'lstm-sequence-prediction'?" in capsys.readouterr().err
 
 
-def test_the_migration_makes_each_finished_submission_its_first_history_row(tmp_path: Path) -> None:
-    database = Database(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+@pytest.fixture(params=["sqlite", "postgres"])
+def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """An empty database of each backend, for a test that migrates it step by step."""
+    url = (f"sqlite:///{tmp_path / 'db.sqlite3'}" if request.param == "sqlite"
+           else request.getfixturevalue("postgres_url"))
+    database = Database(url)
+    yield database
+    database.close()
+
+
+def test_the_migration_makes_each_finished_submission_its_first_history_row(empty_database: Database) -> None:
+    database = empty_database
     with database.engine.begin() as connection:
         command.upgrade(_config(connection), "0003")
     moment = datetime(2026, 11, 1, tzinfo=UTC)
@@ -194,5 +207,38 @@ def test_the_migration_makes_each_finished_submission_its_first_history_row(tmp_
     upgrade(database.engine)
     with database.session() as session:
         rows = session.scalars(select(GradingRow)).all()
-        assert [(r.submission_id, r.status, r.grader_version, r.report) for r in rows] == [
-            (1, "passed", "unknown", {"summary": "ok"})]
+        assert [(r.submission_id, r.status, r.grader_version, r.report, as_utc(r.graded)) for r in rows] == [
+            (1, "passed", "unknown", {"summary": "ok"}, moment)]
+
+
+def test_history_regrades_and_the_gradebook_read_in_sql(database: Database) -> None:
+    """The store-level half of a regrade (claims with SKIP LOCKED on PostgreSQL, JSON read back in SQL)."""
+    store, history = Store(database), History(database)
+    learner = store.create_learner()
+    submission = store.add_submission(learner, "lesson", "code")
+    store.add_submission(learner, "lesson", "still queued")  # unfinished: not part of a regrade
+    store.finish(submission.id, SubmissionStatus.failed, 0.4, report("failed", 0.4, ("beats_baseline",)),
+                 grader_version="g1", lesson_version="l1")
+    regrade = history.request_regrade("lesson", "teacher@example.org")
+    assert regrade.total == 1 and regrade.running and regrade.requested_by == "teacher@example.org"
+    with pytest.raises(RegradeRunning):
+        history.request_regrade("lesson", "someone else")
+    item = history.claim_regrade_item()
+    assert item is not None and item.submission.id == submission.id and history.claim_regrade_item() is None
+    assert history.requeue_unfinished() == 1  # the server "died": the item goes back
+    item = history.claim_regrade_item()
+    assert item is not None and item.submission.id == submission.id
+    done = history.finish_regrade_item(item, SubmissionStatus.passed, 1.0, report("passed", 1.0),
+                                       grader_version="g2", lesson_version="l2")
+    assert done is not None and done.id == regrade.id and done.done == 1 and not done.running
+    assert history.latest_regrades()["lesson"].id == regrade.id
+    assert [(g.status.value, g.grader_version, g.regrade_id) for g in history.gradings(submission.id)] == [
+        ("failed", "g1", None), ("passed", "g2", regrade.id)]
+    latest = store.get_submission(submission.id)
+    assert latest is not None and latest.status is SubmissionStatus.passed and latest.score == 1.0
+    attempts = ClassList(database).attempts()[learner]["lesson"]
+    assert [a.status.value for a in attempts] == ["passed", "queued"] and attempts[0].failed_checks == ()
+    store.finish(store.add_submission(learner, "lesson", "x").id, SubmissionStatus.failed, 0.2,
+                 report("failed", 0.2, ("uses_lstm",)))
+    assert ClassList(database).attempts()[learner]["lesson"][2].failed_checks == ("uses_lstm",)
+    assert history.request_regrade("lesson", "teacher@example.org").total == 2  # the last one finished

@@ -1,19 +1,31 @@
-"""The store: learners as real foreign keys, the queue order, re-queueing after a stop, per-lesson progress."""
+"""The store on SQLite and PostgreSQL: learners as real foreign keys, the queue order, claims that never collide,
+re-queueing after a stop, per-lesson progress."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
 from sqlalchemy.exc import IntegrityError
 
+from app.database import Database
 from app.store import Store, SubmissionStatus
 from tests.app.helpers import migrated_store
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return migrated_store(f"sqlite:///{tmp_path / 'nested' / 'db.sqlite3'}")  # the folder is created
+def store(database: Database) -> Store:
+    return Store(database)
+
+
+def test_an_sqlite_database_folder_is_created(tmp_path: Path) -> None:
+    store = migrated_store(f"sqlite:///{tmp_path / 'nested' / 'db.sqlite3'}")
+    try:
+        assert store.learner_exists(store.create_learner())
+        assert (tmp_path / "nested" / "db.sqlite3").is_file()
+    finally:
+        store.close()
 
 
 def test_learner_is_a_real_foreign_key(store: Store) -> None:
@@ -74,3 +86,31 @@ def test_list_is_newest_first_per_learner_and_lesson(store: Store) -> None:
     store.add_submission(learner, "b", "elsewhere")
     assert [s.id for s in store.list_submissions(learner, "a")] == ids[::-1]
     assert [s.id for s in store.list_submissions(learner, "a", limit=2)] == ids[:0:-1]
+
+
+def test_two_claimers_at_once_take_disjoint_submissions_and_together_all(store: Store) -> None:
+    learner = store.create_learner()
+    ids = {store.add_submission(learner, "lesson", f"# {n}").id for n in range(50)}
+    claimed: list[list[int]] = [[], []]
+    failures: list[BaseException] = []
+    start = threading.Barrier(2)
+
+    def claim_all(mine: list[int]) -> None:
+        try:
+            start.wait()
+            while (submission := store.claim_next()) is not None:
+                assert submission.status is SubmissionStatus.running
+                mine.append(submission.id)
+        except BaseException as exc:  # noqa: BLE001 - a thread's failure must reach the test
+            failures.append(exc)
+
+    threads = [threading.Thread(target=claim_all, args=(mine,)) for mine in claimed]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not failures, failures
+    first, second = claimed
+    assert not set(first) & set(second), "a submission was claimed twice"
+    assert len(first) + len(second) == 50 and set(first) | set(second) == ids
+    assert store.count_by_status() == {"queued": 0, "running": 50}
