@@ -24,7 +24,19 @@ class Settings(BaseSettings):
     lessons_dir: Path = Field(REPO_ROOT / "lessons", description="Folder of lesson folders.")
     data_dir: Path = Field(Path("./data"), description="Where the SQLite database and run files live.")
     database_url: str | None = Field(
-        None, description="SQLAlchemy URL; defaults to SQLite at DATA_DIR/rnnlab.sqlite3 (PostgreSQL works too)."
+        None, description="SQLAlchemy URL; defaults to SQLite at DATA_DIR/rnnlab.sqlite3, where the server grades "
+        "in-process. A PostgreSQL URL (postgresql+psycopg://…) selects the scaled layout: web replicas queue jobs and "
+        "`rnnlab worker` grading hosts run them (docs/deployment.md)."
+    )
+    worker_jobs: int = Field(1, ge=1, description="`rnnlab worker`: gradings one grading host runs at the same time.")
+    worker_drain_s: float = Field(
+        60.0, ge=0, description="`rnnlab worker`: on SIGTERM, seconds the gradings in flight may take to finish before "
+        "they are released to another host."
+    )
+    worker_heartbeat_s: float = Field(10.0, gt=0, description="`rnnlab worker`: seconds between a host's heartbeats.")
+    worker_stalled_s: float = Field(
+        30.0, gt=0, description="`rnnlab worker`: a host whose heartbeat is this many seconds old is presumed dead and "
+        "its jobs are re-queued (its late results are discarded)."
     )
     migrate_on_start: bool | None = Field(
         None, description="Apply pending schema migrations when `rnnlab serve` (or a `users` command) starts. Unset: "
@@ -95,6 +107,11 @@ class Settings(BaseSettings):
         None, description="Bearer token that admits a Prometheus scraper to /metrics from anywhere; without it only "
         "loopback clients that did not come through a proxy may read /metrics (others get 404)."
     )
+
+    @property
+    def scaled(self) -> bool:
+        """PostgreSQL: grading runs on `rnnlab worker` hosts through procrastinate, not in the web process."""
+        return self.resolved_database_url().startswith("postgresql")
 
     def cookie_policy(self) -> CookiePolicy:
         """Embeddable cookies (SameSite=None; Secure; Partitioned) when LTI is on over https: lessons then show

@@ -72,6 +72,7 @@ class RegradeItem:
     grading_id: int
     regrade_id: int
     submission: Submission
+    attempt: int = 0  # fencing: only the current attempt may record the result
 
 
 class History:
@@ -135,23 +136,49 @@ class History:
                  .order_by(GradingRow.id).limit(1).with_for_update(skip_locked=True))
         with self._session() as session:
             row = session.scalars(query).first()
-            if row is None or row.regrade_id is None:
-                return None
-            row.status = SubmissionStatus.running.value
-            submission = session.get(SubmissionRow, row.submission_id)
-            if submission is None:  # deleted with its account (cascade makes this rare): nothing to grade
-                return None
-            session.flush()
-            return RegradeItem(grading_id=row.id, regrade_id=row.regrade_id, submission=Submission.from_row(submission))
+            return None if row is None else self._start(session, row)
+
+    def claim_grading(self, grading_id: int) -> RegradeItem | None:
+        """Start a new attempt at one regrade grading (a grading host's job): None when it is done or gone. A running
+        one is claimed too: its host was presumed dead."""
+        query = (select(GradingRow).where(GradingRow.id == grading_id, GradingRow.status.in_(ACTIVE))
+                 .with_for_update())
+        with self._session() as session:
+            row = session.scalars(query).first()
+            return None if row is None else self._start(session, row)
+
+    @staticmethod
+    def _start(session: Session, row: GradingRow) -> RegradeItem | None:
+        if row.regrade_id is None:
+            return None
+        submission = session.get(SubmissionRow, row.submission_id)
+        if submission is None:  # deleted with its account (cascade makes this rare): nothing to grade
+            return None
+        row.status = SubmissionStatus.running.value
+        row.attempt = (row.attempt or 0) + 1
+        session.flush()
+        return RegradeItem(grading_id=row.id, regrade_id=row.regrade_id, submission=Submission.from_row(submission),
+                           attempt=row.attempt)
+
+    def queued_gradings(self, regrade_id: int) -> list[int]:
+        """The regrade's gradings still waiting (each becomes a job on the PostgreSQL backend)."""
+        with self._session() as session:
+            return list(session.scalars(select(GradingRow.id).where(
+                GradingRow.regrade_id == regrade_id, GradingRow.status == SubmissionStatus.queued.value)
+                .order_by(GradingRow.id)))
 
     def finish_regrade_item(self, item: RegradeItem, status: SubmissionStatus, score: float, report: dict[str, Any],
-                            *, grader_version: str, lesson_version: str) -> Regrade:
+                            *, grader_version: str, lesson_version: str) -> Regrade | None:
         """Record a regrade's grading: a new history row, and the submission's latest result. Ends the regrade when
-        it was the last item."""
+        it was the last item. Fenced like Store.finish_attempt: None (nothing written) when `item.attempt` is no
+        longer the current, running attempt."""
         with self._session() as session:
-            grading = session.get(GradingRow, item.grading_id)
+            grading = session.scalars(select(GradingRow).where(GradingRow.id == item.grading_id)
+                                      .with_for_update()).first()
             if grading is None:
                 raise KeyError(item.grading_id)
+            if grading.attempt != item.attempt or grading.status != SubmissionStatus.running.value:
+                return None
             moment = now()
             grading.status, grading.score, grading.report, grading.graded = status.value, score, report, moment
             grading.grader_version, grading.lesson_version = grader_version, lesson_version

@@ -15,7 +15,9 @@ from app.config import REPO_ROOT, Settings
 from app.course import Course
 from app.csrf import CsrfTokens
 from app.database import Database
+from app.events import Bell, EventLog, PgBellListener
 from app.identity import LearnerCookie, load_secret_key
+from app.jobs.queue import JobQueue
 from app.lti.launch import STATE_LIFETIME
 from app.lti.periodic import Periodic
 from app.lti.routes import make_router as lti_router
@@ -54,9 +56,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app. Raises LessonError (a broken lesson), SandboxUnavailable (no isolation) or SchemaError (the
     database is not migrated and may not be migrated here) instead of starting."""
     settings = settings or Settings()
-    heldout = settings.heldout_store()
+    # Scaled layout: web replicas run no learner code and hold no held-out data; grading hosts do (app/jobs/host.py).
+    heldout = None if settings.scaled else settings.heldout_store()
     course = Course(settings.lessons_dir, heldout)
-    preflight(settings.sandbox_config())  # fail before binding a port, with the fix in the message
+    if not settings.scaled:
+        preflight(settings.sandbox_config())  # fail before binding a port, with the fix in the message
     database = Database(settings.resolved_database_url())
     try:
         ensure_schema(database.engine, migrate=settings.should_migrate_on_start())
@@ -72,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                             window_s=settings.login_window_s),
                      csrf=CsrfTokens(secret_key), cookie=LearnerCookie(secret_key),
                      metrics=GradingMetrics(database, pool=lambda: state.pool),  # the pool starts with the app
+                     events=EventLog(database, Bell()),
                      templates=Jinja2Templates(directory=TEMPLATES_DIR, context_processors=[page_context]))
 
     lti = None
@@ -83,15 +88,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        pool = WorkerPool(settings.sandbox_config(), size=settings.pool_size)
-        try:
-            pool.start()
-        except SandboxUnavailable as exc:
-            log.error("refusing to start: learner code cannot be isolated: %s", exc)
-            raise
-        queue = GradingQueue(store, course.lesson, pool, concurrent_jobs=settings.concurrent_jobs,
-                             max_queued_per_learner=settings.max_queued_per_learner,
-                             heldout=heldout, max_code_bytes=settings.max_code_bytes)
+        pool: WorkerPool | None = None
+        listener: PgBellListener | None = None
+        queue: GradingQueue | JobQueue
+        if settings.scaled:
+            queue = JobQueue(store, max_queued_per_learner=settings.max_queued_per_learner)
+            listener = PgBellListener(database.url, state.events.bell)
+            listener.start()
+        else:
+            pool = WorkerPool(settings.sandbox_config(), size=settings.pool_size)
+            try:
+                pool.start()
+            except SandboxUnavailable as exc:
+                log.error("refusing to start: learner code cannot be isolated: %s", exc)
+                raise
+            queue = GradingQueue(store, course.lesson, pool, concurrent_jobs=settings.concurrent_jobs,
+                                 max_queued_per_learner=settings.max_queued_per_learner, heldout=heldout,
+                                 max_code_bytes=settings.max_code_bytes, events=state.events,
+                                 observer=state.metrics)
         queue.start()
         state.pool, state.queue = pool, queue
         lti_threads: list[Periodic] = []
@@ -107,8 +121,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             for thread in lti_threads:
                 thread.stop()
             queue.stop()
-            pool.close()  # kills a grading in flight; it is graded again at the next start
+            if pool is not None:
+                pool.close()  # kills a grading in flight; it is graded again at the next start
             queue.join()
+            if listener is not None:
+                listener.stop()
+                listener.join()
             store.close()
 
     app = FastAPI(title="RNN Lab", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,

@@ -1,25 +1,23 @@
-"""The grading queue: worker threads that grade queued submissions and publish their progress. No web framework here."""
+"""The embedded grading queue: threads in the web process that claim queued submissions from the database and grade
+them (app/submission_grader.py). The PostgreSQL backend's equivalent is app/jobs/. No web framework here."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from app.catalog import Lesson
+from app.events import Bell, EventLog
 from app.history import History, Regrade, RegradeItem
-from app.store import Store, Submission, SubmissionStatus
-from app.versions import grader_version, lesson_version
-from graders import GradeReport, HeldoutStore, Status, WorkerPool, grade
-from graders.protocol import Event, ReportEvent
+from app.store import Store, Submission
+from app.submission_grader import Abandoned, GradingObserver, SubmissionGrader
+from graders import GradeReport, HeldoutStore, WorkerPool, grade
 
 log = logging.getLogger(__name__)
 
-MAX_EPOCH_EVENTS = 1000  # learner code can print fake epoch lines; never keep or send an unbounded number
 IDLE_POLL_S = 5.0  # also pick up rows another process queued (e.g. `rnnlab` tooling), not only our own
 RETRY_AFTER_S = 15  # about one grading: when a learner at their limit may try again
 # Learners are anonymous, so a per-learner limit alone can be dodged by dropping the cookie; this bounds the backlog.
@@ -34,34 +32,21 @@ class QueueFull(Exception):
         self.retry_after = retry_after
 
 
-class Subscription:
-    """Events of one submission for one listener on an asyncio loop; fed from grading threads."""
+class SubmissionQueue(Protocol):
+    """What the routes need of a backend: this module's GradingQueue (embedded) or app.jobs.queue.JobQueue (scaled)."""
 
-    def __init__(self, submission_id: int, loop: asyncio.AbstractEventLoop) -> None:
-        self.submission_id = submission_id
-        self._loop = loop
-        self._events: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    def start(self) -> list[int]: ...
 
-    def push(self, event: dict[str, Any]) -> None:
-        try:
-            self._loop.call_soon_threadsafe(self._events.put_nowait, event)
-        except RuntimeError:  # the listener's loop is gone (server stopping): nobody to tell
-            pass
+    def stop(self) -> None: ...
 
-    async def get(self, timeout: float) -> dict[str, Any] | None:
-        """The next event, or None after `timeout` seconds of silence."""
-        try:
-            return await asyncio.wait_for(self._events.get(), timeout)
-        except TimeoutError:
-            return None
+    def join(self, timeout: float = 5.0) -> None: ...
 
+    @property
+    def running(self) -> bool: ...
 
-@dataclass
-class _Progress:
-    """What a running submission has reported so far, replayed to late subscribers."""
+    def enqueue(self, learner_id: int, lesson: str, code: str) -> Submission: ...
 
-    phase: dict[str, Any] | None = None
-    epochs: list[dict[str, Any]] = field(default_factory=list)
+    def request_regrade(self, lesson: str, requested_by: str) -> Regrade: ...
 
 
 class GradingQueue:
@@ -69,24 +54,22 @@ class GradingQueue:
 
     def __init__(self, store: Store, find_lesson: Callable[[str], Lesson | None], pool: WorkerPool, *, concurrent_jobs: int = 1,
                  max_queued_per_learner: int = 3, heldout: HeldoutStore | None = None,
-                 max_code_bytes: int = 64 * 1024, history: History | None = None) -> None:
+                 max_code_bytes: int = 64 * 1024, history: History | None = None, events: EventLog | None = None,
+                 observer: GradingObserver | None = None) -> None:
         self.store = store
         self.history = history or History(store.database)
-        self.find_lesson = find_lesson
-        self.pool = pool
+        self.events = events or EventLog(store.database, Bell())
         self.concurrent_jobs = concurrent_jobs
         self.max_queued_per_learner = max_queued_per_learner
-        self.heldout = heldout
-        self.max_code_bytes = max_code_bytes
-        self._lock = threading.Lock()  # guards subscribers and progress; held while publishing
+        self.grader = SubmissionGrader(store, self.history, self.events, find_lesson, pool, _grade,
+                                       heldout=heldout, max_code_bytes=max_code_bytes, observer=observer,
+                                       stopping=self._stopping_now)
         self._wake = threading.Condition()
         self._pending = False  # set under _wake by enqueue(): a wake-up that arrives before wait() is not lost
         self._claim_lock = threading.Lock()
         self._enqueue_lock = threading.Lock()
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
-        self._subscribers: dict[int, set[Subscription]] = {}
-        self._progress: dict[int, _Progress] = {}
 
     # -- life cycle
     def start(self) -> list[int]:
@@ -144,55 +127,6 @@ class GradingQueue:
             self._pending = True
             self._wake.notify()
 
-    # -- subscribers
-    def subscribe(self, submission_id: int, loop: asyncio.AbstractEventLoop) -> tuple[Subscription, list[dict[str, Any]]]:
-        """A subscription plus the events that bring a late listener up to date (taken atomically)."""
-        sub = Subscription(submission_id, loop)
-        with self._lock:
-            self._subscribers.setdefault(submission_id, set()).add(sub)
-            return sub, self._snapshot(submission_id)
-
-    def unsubscribe(self, sub: Subscription) -> None:
-        with self._lock:
-            subs = self._subscribers.get(sub.submission_id)
-            if subs is not None:
-                subs.discard(sub)
-                if not subs:
-                    del self._subscribers[sub.submission_id]
-
-    def _snapshot(self, submission_id: int) -> list[dict[str, Any]]:
-        submission = self.store.get_submission(submission_id)
-        if submission is None:
-            return []
-        if submission.status is SubmissionStatus.queued:
-            return [{"event": "queued", "position": self.store.queue_position(submission_id)}]
-        if submission.status is SubmissionStatus.running:
-            progress = self._progress.get(submission_id, _Progress())
-            events: list[dict[str, Any]] = [{"event": "started"}]
-            events += [progress.phase] if progress.phase else []
-            return events + list(progress.epochs)
-        return [_report_event(submission)]
-
-    def _publish(self, submission_id: int, event: dict[str, Any]) -> None:
-        with self._lock:
-            for sub in self._subscribers.get(submission_id, ()):
-                sub.push(event)
-
-    def _publish_positions(self) -> None:
-        """Everyone still waiting moved up one place."""
-        with self._lock:
-            for submission_id, subs in self._subscribers.items():
-                position = self.store.queue_position(submission_id)
-                if position is not None:
-                    for sub in subs:
-                        sub.push({"event": "queued", "position": position})
-
-    def progress_of(self, submission_id: int) -> list[dict[str, Any]]:
-        """Epoch events received so far for a running submission (empty otherwise)."""
-        with self._lock:
-            progress = self._progress.get(submission_id)
-            return list(progress.epochs) if progress else []
-
     # -- the grading threads
     def _work(self) -> None:
         while not self._stopping.is_set():
@@ -215,94 +149,30 @@ class GradingQueue:
                         self._wake.wait(IDLE_POLL_S)
                     self._pending = False
                 continue
-            try:
-                self._grade(submission)
-            except Exception:  # noqa: BLE001 - a bug of ours becomes status 'error' on this one submission
-                log.exception("grading submission %d failed", submission.id)
-                report = GradeReport.system_error("The server failed while grading (our bug, not yours); "
-                                                  "it has been logged.", lesson=submission.lesson)
-                self._record(submission, report)
+            self._grade(submission)
+
+    def _stopping_now(self) -> bool:
+        return self._stopping.is_set()
 
     def _grade(self, submission: Submission) -> None:
-        with self._lock:
-            self._progress[submission.id] = _Progress()
-        self._publish(submission.id, {"event": "started"})
-        self._publish_positions()
-        lesson = self.find_lesson(submission.lesson)
-        if lesson is None:
-            report = GradeReport.system_error(f"The lesson {submission.lesson!r} no longer exists on this server.",
-                                              lesson=submission.lesson)
-        else:
-            report = grade(lesson.grading, submission.code, self.pool,
-                           on_event=lambda event: self._on_grader_event(submission.id, event),
-                           heldout=self.heldout, prepared=lesson.prepared, max_code_bytes=self.max_code_bytes)
-        if self._stopping.is_set() and report.status not in (Status.passed, Status.failed):
-            # The pool was closed under it: a killed worker says nothing about the learner's code.
+        try:
+            self.grader.run(submission)
+        except Abandoned:
+            # Left 'running': re-queued and graded at the next start (a new attempt).
             log.warning("server stopping: submission %d will be graded again at the next start", submission.id)
-            return
-        report.submission = str(submission.id)
-        self._record(submission, report)
+        except Exception:  # noqa: BLE001 - e.g. the database went away while recording: it is redone at next start
+            log.exception("could not record submission %d; it stays running and is graded again at the next start",
+                          submission.id)
 
     def _regrade(self, item: RegradeItem) -> None:
-        """Grade one regrade item with the lesson and grader as they are now; nobody watches it live."""
-        submission = item.submission
-        lesson = self.find_lesson(submission.lesson)
         try:
-            if lesson is None:
-                report = GradeReport.system_error(f"The lesson {submission.lesson!r} no longer exists on this server.",
-                                                  lesson=submission.lesson)
-            else:
-                report = grade(lesson.grading, submission.code, self.pool, heldout=self.heldout,
-                               prepared=lesson.prepared, max_code_bytes=self.max_code_bytes)
-        except Exception:  # noqa: BLE001 - a bug of ours becomes status 'error' on this item, and the regrade goes on
-            log.exception("regrading submission %d failed", submission.id)
-            report = GradeReport.system_error("The server failed while grading (our bug, not yours); it has been "
-                                              "logged.", lesson=submission.lesson)
-        if self._stopping.is_set() and report.status not in (Status.passed, Status.failed):
-            return  # left 'running': requeued and graded at the next start
-        report.submission = str(submission.id)
-        self.history.finish_regrade_item(item, SubmissionStatus(report.status.value), report.score,
-                                         report.model_dump(mode="json"), grader_version=grader_version(),
-                                         lesson_version=self._lesson_version(lesson))
-
-    @staticmethod
-    def _lesson_version(lesson: Lesson | None) -> str:
-        folder = getattr(lesson, "folder", None)
-        if folder is None:
-            return "missing"
-        try:
-            return lesson_version(folder)
-        except OSError:
-            return "unreadable"
-
-    def _record(self, submission: Submission, report: GradeReport) -> None:
-        if report.status is Status.error:
-            log.error("submission %d ended in a system error: %s", submission.id, report.summary)
-        lesson = self.find_lesson(submission.lesson)
-        finished = self.store.finish(submission.id, SubmissionStatus(report.status.value), report.score,
-                                     report.model_dump(mode="json"), grader_version=grader_version(),
-                                     lesson_version=self._lesson_version(lesson))
-        with self._lock:
-            self._progress.pop(submission.id, None)
-        self._publish(submission.id, _report_event(finished))
-
-    def _on_grader_event(self, submission_id: int, typed: Event) -> None:
-        if isinstance(typed, ReportEvent):  # the queue publishes its own report event once the row is stored
-            return
-        event = typed.to_dict()
-        with self._lock:
-            progress = self._progress.get(submission_id)
-            if progress is None:
-                return
-            if event["event"] == "phase":
-                progress.phase = event
-            elif len(progress.epochs) < MAX_EPOCH_EVENTS:
-                progress.epochs.append(event)
-            else:
-                return
-            for sub in self._subscribers.get(submission_id, ()):
-                sub.push(event)
+            self.grader.run_regrade(item)
+        except Abandoned:
+            pass  # left 'running': requeued and graded at the next start
+        except Exception:  # noqa: BLE001 - as above
+            log.exception("could not record regrade item %d", item.grading_id)
 
 
-def _report_event(submission: Submission) -> dict[str, Any]:
-    return {"event": "report", "id": submission.id, "status": submission.status.value, "score": submission.score}
+def _grade(grading: Any, code: str, pool: WorkerPool, **options: Any) -> GradeReport:
+    # Looked up at call time, so tests can stand in for graders.grade by patching app.queue.grade.
+    return grade(grading, code, pool, **options)

@@ -14,6 +14,7 @@ from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from app.database import Database, as_utc, now
+from app.events import add_event
 from app.tables import GradingRow, LearnerRow, SubmissionRow
 
 UNKNOWN_VERSION = "unknown"
@@ -47,6 +48,7 @@ class Submission:
     created: datetime
     started: datetime | None
     finished: datetime | None
+    attempt: int = 0  # gradings started so far; the current one is the only one that may record a result
 
     @property
     def done(self) -> bool:
@@ -56,7 +58,8 @@ class Submission:
     def from_row(cls, row: SubmissionRow) -> Submission:
         return cls(id=row.id, learner_id=row.learner_id, lesson=row.lesson, code=row.code,
                    status=SubmissionStatus(row.status), score=row.score, report=row.report,
-                   created=as_utc(row.created) or now(), started=as_utc(row.started), finished=as_utc(row.finished))
+                   created=as_utc(row.created) or now(), started=as_utc(row.started), finished=as_utc(row.finished),
+                   attempt=row.attempt or 0)
 
 
 @dataclass(frozen=True)
@@ -144,30 +147,67 @@ class Store:
             return int(ahead or 0) + 1
 
     def claim_next(self) -> Submission | None:
-        """Oldest queued submission, now marked running. SKIP LOCKED keeps two claimers apart on PostgreSQL."""
+        """Oldest queued submission, now marked running under a new attempt. SKIP LOCKED keeps two claimers apart on
+        PostgreSQL."""
         query = (select(SubmissionRow).where(SubmissionRow.status == SubmissionStatus.queued.value)
                  .order_by(SubmissionRow.id).limit(1).with_for_update(skip_locked=True))
         with self._session() as session:
             row = session.scalars(query).first()
             if row is None:
                 return None
-            row.status = SubmissionStatus.running.value
-            row.started = now()
-            session.flush()
-            return Submission.from_row(row)
+            return self._start(session, row)
+
+    def claim(self, submission_id: int) -> Submission | None:
+        """Start a new attempt at one submission (a grading host's job): None when it is already graded or gone.
+        A running one is claimed too: its job was re-queued because its host was presumed dead."""
+        query = (select(SubmissionRow).where(SubmissionRow.id == submission_id, SubmissionRow.status.in_(ACTIVE))
+                 .with_for_update())
+        with self._session() as session:
+            row = session.scalars(query).first()
+            return None if row is None else self._start(session, row)
+
+    @staticmethod
+    def _start(session: Session, row: SubmissionRow) -> Submission:
+        row.status = SubmissionStatus.running.value
+        row.started = now()
+        row.attempt = (row.attempt or 0) + 1
+        session.flush()
+        add_event(session, row.id, row.attempt, {"event": "started", "attempt": row.attempt})
+        return Submission.from_row(row)
+
+    def set_job(self, submission_id: int, job_id: int) -> None:
+        with self._session() as session:
+            session.execute(update(SubmissionRow).where(SubmissionRow.id == submission_id).values(job_id=job_id))
 
     def finish(self, submission_id: int, status: SubmissionStatus, score: float, report: dict[str, Any], *,
                grader_version: str = UNKNOWN_VERSION, lesson_version: str = UNKNOWN_VERSION) -> Submission:
-        """Record a grading: the submission's latest result, and a row of its history (app/history.py) with the
-        versions of the grader and the lesson that made it."""
+        """Record a grading whatever attempt is current (tools and tests; graders use finish_attempt)."""
+        finished = self.finish_attempt(submission_id, None, status, score, report, grader_version=grader_version,
+                                       lesson_version=lesson_version)
+        assert finished is not None  # unfenced: always written
+        return finished
+
+    def finish_attempt(self, submission_id: int, attempt: int | None, status: SubmissionStatus, score: float,
+                       report: dict[str, Any], *, grader_version: str = UNKNOWN_VERSION,
+                       lesson_version: str = UNKNOWN_VERSION) -> Submission | None:
+        """Record a grading: the submission's latest result, a row of its history (app/history.py) with the versions
+        of the grader and the lesson that made it, and the `report` live event, in one transaction.
+
+        Fenced: it counts only while `attempt` is the current one and still running; otherwise nothing is written and
+        None comes back (a host presumed dead finished late, or the result was already recorded)."""
         with self._session() as session:
-            row = session.get(SubmissionRow, submission_id)
+            query = select(SubmissionRow).where(SubmissionRow.id == submission_id).with_for_update()
+            row = session.scalars(query).first()
             if row is None:
                 raise KeyError(submission_id)
+            if attempt is not None and (row.attempt != attempt or row.status != SubmissionStatus.running.value):
+                return None
             row.status, row.score, row.report, row.finished = status.value, score, report, now()
             session.add(GradingRow(submission_id=submission_id, status=status.value, score=score, report=report,
                                    grader_version=grader_version, lesson_version=lesson_version, graded=row.finished))
             session.flush()
+            add_event(session, row.id, row.attempt, {"event": "report", "id": row.id, "status": status.value,
+                                                     "score": score})
             return Submission.from_row(row)
 
     def requeue_unfinished(self) -> list[int]:

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     CheckConstraint,
     DateTime,
     Float,
@@ -53,6 +54,24 @@ class SubmissionRow(Base):
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     started: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     finished: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # Fencing: how many gradings were started; only the current one may record a result (app/store.py finish()).
+    attempt: Mapped[int] = mapped_column(Integer, server_default="0", default=0)
+    job_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # its procrastinate job (PostgreSQL backend)
+
+
+class SubmissionEventRow(Base):
+    """One live event of one grading attempt (started, phase, epoch, report), in order: what every web replica streams
+    to browsers over SSE, resumable by id (Last-Event-ID)."""
+
+    __tablename__ = "submission_events"
+    __table_args__ = (Index("ix_submission_events_submission_id", "submission_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"))
+    attempt: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class RegradeRow(Base):
@@ -91,6 +110,7 @@ class GradingRow(Base):
     grader_version: Mapped[str] = mapped_column(String(80))
     lesson_version: Mapped[str] = mapped_column(String(80))
     graded: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    attempt: Mapped[int] = mapped_column(Integer, server_default="0", default=0)  # fencing, as on submissions
 
 
 class UserRow(Base):

@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from app.database import make_engine
+from app.jobs.schema import include_in_comparison
 from app.tables import SCHEMA as metadata
 
 config = context.config
@@ -24,7 +25,8 @@ def run_migrations_online() -> None:
 
 def _run(connection: Connection) -> None:
     # Batch mode lets later revisions alter SQLite tables (it copies them) and is a no-op elsewhere.
-    context.configure(connection=connection, target_metadata=metadata, render_as_batch=True, compare_type=True)
+    context.configure(connection=connection, target_metadata=metadata, render_as_batch=True, compare_type=True,
+                      include_name=include_in_comparison)
     with context.begin_transaction():
         context.run_migrations()
 

@@ -7,11 +7,12 @@ import json
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Response
+from fastapi import APIRouter, Depends, Header, HTTPException, Path, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, PlainTextResponse, StreamingResponse
 
-from app.queue import GradingQueue, QueueFull, Subscription
+from app.events import BellListener, EventLog
+from app.queue import QueueFull
 from app.routes.csrf import verify_csrf
 from app.routes.deps import Learner, OptionalLearner, Queue, State
 from app.routes.submission_body import SUBMISSION_BODY_OPENAPI, read_submission
@@ -29,6 +30,8 @@ router = APIRouter()
 
 SSE_HEARTBEAT_S = 15.0  # a comment line keeps proxies from closing an idle stream
 SSE_MAX_S = 25.0  # streams end and the browser reconnects (getting the current state): shutdown never waits long
+LOG_PAGE = 500  # rows read per query: a long backlog streams in pages
+SSE_POLL_S = 3.0  # re-read the log even without a ring: a lost notification delays an event by this much, no more
 Slug = Annotated[str, Path(max_length=100)]
 SubmissionId = Annotated[int, Path(ge=1, le=2**62, description="A submission id.")]
 ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorPublic} for code in (400, 404, 413, 415, 422, 429)}
@@ -100,49 +103,85 @@ def get_submission(submission_id: SubmissionId, state: State, learner_id: Option
     return SubmissionPublic.from_submission(submission, state.store.queue_position(submission_id))
 
 
-def _sse(event: dict[str, Any]) -> str:
-    return f"event: {event['event']}\ndata: {json.dumps(event, separators=(',', ':'))}\n\n"
+def _sse(event: dict[str, Any], event_id: int | None = None) -> str:
+    head = f"id: {event_id}\n" if event_id is not None else ""
+    return f"{head}event: {event['event']}\ndata: {json.dumps(event, separators=(',', ':'))}\n\n"
 
 
-async def _event_stream(queue: GradingQueue, store: Store, sub: Subscription,
-                        backlog: list[dict[str, Any]]) -> AsyncIterator[str]:
-    async def enrich(event: dict[str, Any]) -> dict[str, Any]:
-        if event["event"] != "report":
-            return event
-        submission = await run_in_threadpool(store.get_submission, sub.submission_id)
-        assert submission is not None
-        return {"event": "report", "submission": SubmissionPublic.from_submission(submission).model_dump(mode="json")}
-
-    loop = asyncio.get_running_loop()
+async def _event_stream(events: EventLog, store: Store, submission_id: int, last_id: int) -> AsyncIterator[str]:
+    """Rows of the live-event log after `last_id`, each with its id (a reconnecting browser resumes there), woken by
+    the bell and re-read every SSE_POLL_S anyway; `queued` positions (not logged: they change as others finish) are
+    sent when they change. Ends after the report or SSE_MAX_S."""
+    end = asyncio.get_running_loop().time() + SSE_MAX_S
+    listener = events.bell.listen(submission_id)
     try:
         yield "retry: 1000\n\n"
-        for event in backlog:
-            yield _sse(await enrich(event))
-            if event["event"] == "report":
-                return
-        end = loop.time() + SSE_MAX_S
-        while (left := end - loop.time()) > 0:
-            live = await sub.get(min(SSE_HEARTBEAT_S, left))
-            if live is None:
-                yield ": keep-alive\n\n"
-                continue
-            yield _sse(await enrich(live))
-            if live["event"] == "report":
-                return
+        async for chunk in _stream_rows(events, store, submission_id, last_id, listener, end):
+            yield chunk
     finally:
-        queue.unsubscribe(sub)
+        listener.close()
+
+
+async def _stream_rows(events: EventLog, store: Store, submission_id: int, last_id: int, listener: BellListener,
+                       end: float) -> AsyncIterator[str]:
+    loop = asyncio.get_running_loop()
+    last_position: int | None = None
+    last_sent = loop.time()
+    while True:
+        listener.clear()
+        rows = await run_in_threadpool(events.after, submission_id, last_id, LOG_PAGE)
+        for row in rows:
+            last_id = row.id
+            if row.kind == "report":
+                submission = await run_in_threadpool(store.get_submission, submission_id)
+                if submission is None:
+                    return
+                body = {"event": "report", "submission": SubmissionPublic.from_submission(submission).model_dump(
+                    mode="json")}
+                yield _sse(body, row.id)
+                return
+            yield _sse(row.data, row.id)
+            last_sent = loop.time()
+        if not rows:
+            position = await run_in_threadpool(store.queue_position, submission_id)
+            if position is not None and position != last_position:
+                last_position = position
+                yield _sse({"event": "queued", "position": position})
+                last_sent = loop.time()
+            elif position is None:
+                done = await run_in_threadpool(store.get_submission, submission_id)
+                if done is not None and done.done:  # graded without a logged report (before the log, or a regrade)
+                    yield _sse({"event": "report", "submission": SubmissionPublic.from_submission(done).model_dump(
+                        mode="json")})
+                    return
+        left = end - loop.time()
+        if left <= 0:
+            return
+        if loop.time() - last_sent >= SSE_HEARTBEAT_S:
+            yield ": keep-alive\n\n"
+            last_sent = loop.time()
+        if len(rows) < LOG_PAGE:
+            await listener.wait(min(SSE_POLL_S, left))
+
+
+def _last_event_id(header: str | None) -> int:
+    """The browser's Last-Event-ID: our ids are positive integers; anything else means start from the beginning."""
+    if header and header.strip().isdigit() and len(header.strip()) <= 18:
+        return int(header.strip())
+    return 0
 
 
 @router.get("/api/submissions/{submission_id}/events", tags=["submissions"], responses=ERRORS,
             response_class=StreamingResponse)
-async def submission_events(submission_id: SubmissionId, state: State, queue: Queue,
-                            learner_id: OptionalLearner) -> StreamingResponse:
-    """Server-Sent Events: `queued` (position), `started`, `phase`, `epoch` (epoch, epochs, loss, val_loss), then
-    `report` (the whole submission). A late listener first gets the current state. Streams end after ~25 s;
-    EventSource reconnects by itself."""
+async def submission_events(submission_id: SubmissionId, state: State, learner_id: OptionalLearner,
+                            last_event_id: Annotated[str | None, Header(include_in_schema=False)] = None
+                            ) -> StreamingResponse:
+    """Server-Sent Events: `queued` (position), `started` (attempt), `phase`, `epoch` (epoch, epochs, loss,
+    val_loss), then `report` (the whole submission). Each logged event has an `id`; a reconnecting EventSource sends
+    it back as Last-Event-ID and resumes after it, on any replica. Streams end after ~25 s; EventSource reconnects."""
     await run_in_threadpool(_own_submission, state.store, submission_id, learner_id)
-    sub, backlog = await run_in_threadpool(queue.subscribe, submission_id, asyncio.get_running_loop())
-    return StreamingResponse(_event_stream(queue, state.store, sub, backlog), media_type="text/event-stream",
+    return StreamingResponse(_event_stream(state.events, state.store, submission_id, _last_event_id(last_event_id)),
+                             media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 

@@ -13,9 +13,10 @@ from app.accounts import Accounts, Role, User
 from app.config import Settings
 from app.course import Course
 from app.csrf import CSRF_COOKIE, CsrfTokens
+from app.events import EventLog
 from app.identity import COOKIE_MAX_AGE_S, COOKIE_NAME, LearnerCookie
 from app.metrics import GradingMetrics
-from app.queue import GradingQueue
+from app.queue import SubmissionQueue
 from app.sessions import SESSION_COOKIE, Sessions
 from app.store import Store
 from app.throttle import LoginThrottle
@@ -36,8 +37,9 @@ class AppState:
     cookie: LearnerCookie
     templates: Jinja2Templates
     metrics: GradingMetrics
-    pool: WorkerPool | None = None
-    queue: GradingQueue | None = None
+    events: EventLog
+    pool: WorkerPool | None = None  # None on a web replica of the scaled layout: grading hosts have the pools
+    queue: SubmissionQueue | None = None
 
 
 def get_state(request: Request) -> AppState:
@@ -48,7 +50,7 @@ def get_state(request: Request) -> AppState:
 State = Annotated[AppState, Depends(get_state)]
 
 
-def get_queue(state: State) -> GradingQueue:
+def get_queue(state: State) -> SubmissionQueue:
     if state.queue is None:  # only between create_app() and the lifespan's start
         raise HTTPException(503, "Grading is not running yet; try again in a moment.")
     return state.queue
@@ -131,5 +133,5 @@ def page_context(request: Request) -> dict[str, Any]:
 
 OptionalLearner = Annotated[int | None, Depends(optional_learner)]
 Learner = Annotated[int, Depends(learner)]
-Queue = Annotated[GradingQueue, Depends(get_queue)]
+Queue = Annotated[SubmissionQueue, Depends(get_queue)]
 Instructor = Annotated[User, Depends(require_role(Role.instructor))]

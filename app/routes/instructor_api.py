@@ -22,7 +22,7 @@ from app.instructor_schemas import (
     RegradePublic,
     SubmissionDetailPublic,
 )
-from app.queue import GradingQueue
+from app.queue import SubmissionQueue
 from app.routes.csrf import verify_csrf
 from app.routes.deps import AppState, Instructor, Queue, State, require_role
 from app.schemas import ErrorPublic, SubmissionSummary
@@ -87,7 +87,7 @@ def submission_detail(state: AppState, submission_id: int) -> SubmissionDetailPu
                                                   History(state.store.database).gradings(submission_id))
 
 
-def start_regrade(state: AppState, queue: GradingQueue, slug: str, requested_by: str) -> RegradePublic:
+def start_regrade(state: AppState, queue: SubmissionQueue, slug: str, requested_by: str) -> RegradePublic:
     known_lesson(state, slug)
     try:
         return RegradePublic.from_regrade(queue.request_regrade(slug, requested_by))

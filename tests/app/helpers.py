@@ -84,20 +84,27 @@ def submit(client: TestClient, code: str = "# PASS\n", slug: str = LSTM) -> int:
     return int(response.json()["id"])
 
 
-def read_events(client: TestClient, submission_id: int) -> list[dict[str, Any]]:
-    """Every SSE event of one stream (until the server ends it), with the event name checked against the data."""
+def read_events(client: TestClient, submission_id: int, last_event_id: int | None = None,
+                with_ids: bool = False) -> list[dict[str, Any]]:
+    """Every SSE event of one stream (until the server ends it), with the event name checked against the data.
+    `with_ids` adds each event's SSE id (None for unlogged ones, like queue positions) as "_id"."""
     events: list[dict[str, Any]] = []
-    with client.stream("GET", f"/api/submissions/{submission_id}/events") as response:
+    headers = {"Last-Event-ID": str(last_event_id)} if last_event_id is not None else {}
+    with client.stream("GET", f"/api/submissions/{submission_id}/events", headers=headers) as response:
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/event-stream")
-        name = None
+        name, event_id = None, None
         for line in response.iter_lines():
-            if line.startswith("event: "):
+            if line.startswith("id: "):
+                event_id = int(line.removeprefix("id: "))
+            elif line.startswith("event: "):
                 name = line.removeprefix("event: ")
             elif line.startswith("data: "):
                 event = json.loads(line.removeprefix("data: "))
                 assert event["event"] == name
-                events.append(event)
+                events.append({**event, "_id": event_id} if with_ids else event)
+            elif line == "":
+                name, event_id = None, None
     return events
 
 

@@ -40,16 +40,39 @@ def test_events_stream_live_progress_then_the_report(client: TestClient, fake_gr
     submission_id = submit(client)
     assert fake_grader.training.wait(5)
     threading.Timer(0.3, fake_grader.gate.set).start()
-    events = read_events(client, submission_id)
+    events = read_events(client, submission_id, with_ids=True)
+    ids = [e.pop("_id") for e in events]
     kinds = [e["event"] for e in events]
-    # A late subscriber first gets the current state: started, the phase, the epochs so far.
-    assert kinds[:4] == ["started", "phase", "epoch", "epoch"]
-    assert events[1] == {"event": "phase", "phase": "train", "epochs": 3}
-    assert events[2] == {"event": "epoch", "epoch": 1, "epochs": 3, "loss": 1.0, "val_loss": 1.5}
-    assert kinds[4:] == ["epoch", "phase", "report"]
-    assert events[4] == {"event": "epoch", "epoch": 3, "epochs": 3, "loss": 0.3, "val_loss": None}  # NaN dropped
+    # A late subscriber first gets everything logged so far: started (attempt 1), the phases, the epochs.
+    assert kinds[:5] == ["started", "phase", "phase", "epoch", "epoch"]
+    assert events[0] == {"event": "started", "attempt": 1}
+    assert events[2] == {"event": "phase", "phase": "train", "epochs": 3}
+    assert events[3] == {"event": "epoch", "epoch": 1, "epochs": 3, "loss": 1.0, "val_loss": 1.5}
+    assert kinds[5:] == ["epoch", "phase", "report"]  # the forged epoch line was dropped
+    assert events[5] == {"event": "epoch", "epoch": 3, "epochs": 3, "loss": 0.3, "val_loss": None}  # NaN dropped
     report = events[-1]["submission"]
     assert report["id"] == submission_id and report["status"] == "passed" and report["report"]["score"] == 1.0
+    # Every logged event carries an id, strictly increasing: what a reconnecting browser resumes from.
+    assert all(isinstance(i, int) for i in ids) and ids == sorted(set(ids))
+
+
+def test_a_reconnecting_stream_resumes_after_last_event_id_missing_nothing(client: TestClient) -> None:
+    submission_id = submit(client)
+    wait_for(client, submission_id)
+    everything = read_events(client, submission_id, with_ids=True)
+    assert everything[-1]["event"] == "report"
+    for cut in range(len(everything) - 1):  # reconnect after each event in turn: the rest arrives, once, in order
+        rest = read_events(client, submission_id, last_event_id=everything[cut]["_id"], with_ids=True)
+        assert [e["_id"] for e in rest] == [e["_id"] for e in everything[cut + 1:]]
+    for junk in ("abc", "-5", "9" * 40):  # not one of our ids: start from the beginning rather than fail
+        assert len(_read_with_header(client, submission_id, junk)) == len(everything)
+
+
+def _read_with_header(client: TestClient, submission_id: int, header: str) -> list[str]:
+    with client.stream("GET", f"/api/submissions/{submission_id}/events",
+                       headers={"Last-Event-ID": header}) as response:
+        assert response.status_code == 200
+        return [line for line in response.iter_lines() if line.startswith("data: ")]
 
 
 def test_a_queued_submission_hears_its_position_then_its_grading(client: TestClient, fake_grader: FakeGrader,
@@ -64,7 +87,8 @@ def test_a_queued_submission_hears_its_position_then_its_grading(client: TestCli
     fake_grader.gate.set()
     assert wait_for(client, first)["status"] == "passed"
     assert wait_for(client, second)["status"] == "failed"
-    assert [e["event"] for e in read_events(client, second)] == ["report"]
+    replay = [e["event"] for e in read_events(client, second)]
+    assert replay[0] == "started" and replay[-1] == "report" and "queued" not in replay
 
 
 def test_list_is_newest_first_and_private_to_the_browser(client: TestClient, settings: object) -> None:

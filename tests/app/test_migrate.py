@@ -42,6 +42,8 @@ def make_pre_alembic(database: Database) -> None:
     old = MetaData()
     for name in ("learners", "submissions"):
         metadata.tables[name].to_metadata(old)
+    for later in ("attempt", "job_id"):  # added by revision 0005
+        old.tables["submissions"]._columns.remove(old.tables["submissions"].c[later])
     old.create_all(database.engine)
     with database.engine.begin() as connection:
         connection.execute(text("INSERT INTO learners (id, created) VALUES (7, :t)"), {"t": datetime.now(UTC)})

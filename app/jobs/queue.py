@@ -1,0 +1,87 @@
+"""The web replica's side of the PostgreSQL backend: store a submission and defer its grading job; no grading here
+(grading hosts run `rnnlab worker`). Same methods as the embedded app.queue.GradingQueue. No web framework here."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+import procrastinate
+
+from app.history import History, Regrade
+from app.jobs.tasks import GRADE_REGRADE_ITEM, GRADE_SUBMISSION, PRIORITIES, deferring_app, learner_lock
+from app.queue import MAX_QUEUED_TOTAL, RETRY_AFTER_S, QueueFull
+from app.store import Store, Submission
+
+log = logging.getLogger(__name__)
+
+
+class JobQueue:
+    """Defers one procrastinate job per submission (interactive priority, the learner's lock) and per regrade item
+    (regrade priority). A row whose job could not be deferred (the database hiccuped between the two writes) is found
+    and deferred by the grading hosts' reconciler (app/jobs/host.py), so nothing queued is lost."""
+
+    def __init__(self, store: Store, *, max_queued_per_learner: int = 3, history: History | None = None,
+                 app: procrastinate.App | None = None) -> None:
+        self.store = store
+        self.history = history or History(store.database)
+        self.max_queued_per_learner = max_queued_per_learner
+        self.app = app or deferring_app(store.database.url)
+        self._enqueue_lock = threading.Lock()
+        self._open = False
+
+    def start(self) -> list[int]:
+        self.app.open()
+        self._open = True
+        return []
+
+    def stop(self) -> None:
+        """Nothing to stop claiming: this process never grades."""
+
+    def join(self, timeout: float = 5.0) -> None:
+        if self._open:
+            self._open = False
+            self.app.close()
+
+    @property
+    def running(self) -> bool:
+        return self._open
+
+    def enqueue(self, learner_id: int, lesson: str, code: str) -> Submission:
+        """Store a new submission and defer its job. Raises QueueFull when the learner is at their limit."""
+        with self._enqueue_lock:  # per replica; across replicas the limit can be overshot by one or two, never more
+            if self.store.count_active(learner_id) >= self.max_queued_per_learner:
+                raise QueueFull(f"You already have {self.max_queued_per_learner} submission(s) waiting to be "
+                                f"graded; try again when one has finished (about {RETRY_AFTER_S} s).")
+            if self.store.count_by_status()["queued"] >= MAX_QUEUED_TOTAL:
+                raise QueueFull("The grader is very busy right now; please try again in a minute.", 60)
+            submission = self.store.add_submission(learner_id, lesson, code)
+        defer_submission(self.app, self.store, submission)
+        return submission
+
+    def request_regrade(self, lesson: str, requested_by: str) -> Regrade:
+        with self._enqueue_lock:
+            regrade = self.history.request_regrade(lesson, requested_by)
+        defer_regrade(self.app, self.history, regrade.id)
+        return regrade
+
+
+def defer_submission(app: procrastinate.App, store: Store, submission: Submission) -> int:
+    job_id = app.configure_task(GRADE_SUBMISSION, lock=learner_lock(submission.learner_id),
+                                priority=PRIORITIES["interactive"]).defer(submission_id=submission.id)
+    store.set_job(submission.id, job_id)
+    return job_id
+
+
+def defer_regrade(app: procrastinate.App, history: History, regrade_id: int) -> list[int]:
+    return defer_gradings(app, history.queued_gradings(regrade_id))
+
+
+def defer_gradings(app: procrastinate.App, grading_ids: list[int]) -> list[int]:
+    """One job per regrade item, no learner lock: a regrade must never hold back the learner's own submissions."""
+    if not grading_ids:
+        return []
+    deferrer = app.configure_task(GRADE_REGRADE_ITEM, priority=PRIORITIES["regrade"])
+    kwargs: list[dict[str, Any]] = [{"grading_id": grading_id} for grading_id in grading_ids]
+    return list(deferrer.batch_defer(*kwargs))
