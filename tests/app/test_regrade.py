@@ -242,3 +242,27 @@ def test_history_regrades_and_the_gradebook_read_in_sql(database: Database) -> N
                  report("failed", 0.2, ("uses_lstm",)))
     assert ClassList(database).attempts()[learner]["lesson"][2].failed_checks == ("uses_lstm",)
     assert history.request_regrade("lesson", "teacher@example.org").total == 2  # the last one finished
+
+
+def test_a_regrade_item_claimed_again_fences_out_the_late_attempt(database: Database) -> None:
+    store, history = Store(database), History(database)
+    submission = store.add_submission(store.create_learner(), "lesson", "code")
+    store.finish(submission.id, SubmissionStatus.failed, 0.4, report("failed", 0.4, ("beats_baseline",)))
+    regrade = history.request_regrade("lesson", "teacher@example.org")
+    [grading_id] = history.queued_gradings(regrade.id)
+    first = history.claim_grading(grading_id)
+    assert first is not None and first.attempt == 1 and history.queued_gradings(regrade.id) == []
+    second = history.claim_grading(grading_id)  # its host was presumed dead
+    assert second is not None and second.attempt == 2 and second.submission.id == submission.id
+    late = history.finish_regrade_item(first, SubmissionStatus.passed, 1.0, report("passed", 1.0),
+                                       grader_version="late", lesson_version="l")
+    assert late is None
+    done = history.finish_regrade_item(second, SubmissionStatus.passed, 0.9, report("passed", 0.9),
+                                       grader_version="g2", lesson_version="l2")
+    assert done is not None and done.done == 1 and not done.running
+    assert history.finish_regrade_item(second, SubmissionStatus.failed, 0.0, report("failed", 0.0),
+                                       grader_version="twice", lesson_version="l") is None
+    assert history.claim_grading(grading_id) is None  # done
+    assert [(g.score, g.grader_version) for g in history.gradings(submission.id)] == [(0.4, "unknown"), (0.9, "g2")]
+    latest = store.get_submission(submission.id)
+    assert latest is not None and latest.status is SubmissionStatus.passed and latest.score == 0.9

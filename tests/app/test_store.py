@@ -1,5 +1,5 @@
 """The store on SQLite and PostgreSQL: learners as real foreign keys, the queue order, claims that never collide,
-re-queueing after a stop, per-lesson progress."""
+fenced attempts, re-queueing after a stop, per-lesson progress."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from app.database import Database
+from app.events import Bell, EventLog
+from app.history import History
 from app.store import Store, SubmissionStatus
 from tests.app.helpers import migrated_store
 
@@ -114,3 +116,26 @@ def test_two_claimers_at_once_take_disjoint_submissions_and_together_all(store: 
     assert not set(first) & set(second), "a submission was claimed twice"
     assert len(first) + len(second) == 50 and set(first) | set(second) == ids
     assert store.count_by_status() == {"queued": 0, "running": 50}
+
+
+def test_a_late_attempt_is_fenced_out_and_a_result_is_written_once(store: Store) -> None:
+    events = EventLog(store.database, Bell())
+    learner = store.create_learner()
+    submission = store.add_submission(learner, "lesson", "x")
+    first = store.claim_next()
+    assert first is not None and first.attempt == 1
+    second = store.claim(submission.id)  # its host was presumed dead: the job runs again
+    assert second is not None and second.attempt == 2 and second.status is SubmissionStatus.running
+    late = store.finish_attempt(submission.id, first.attempt, SubmissionStatus.passed, 1.0, {"late": True})
+    assert late is None  # the presumed-dead host finished after all: nothing written
+    done = store.finish_attempt(submission.id, second.attempt, SubmissionStatus.failed, 0.4, {"summary": "close"})
+    assert done is not None and done.status is SubmissionStatus.failed and done.report == {"summary": "close"}
+    assert store.finish_attempt(submission.id, second.attempt, SubmissionStatus.passed, 1.0, {}) is None  # twice
+    assert store.claim(submission.id) is None and store.claim(submission.id + 1) is None  # graded; missing
+    again = store.get_submission(submission.id)
+    assert again is not None and again.score == 0.4 and again.attempt == 2
+    assert [g.score for g in History(store.database).gradings(submission.id)] == [0.4]
+    assert [(e.attempt, e.kind) for e in events.after(submission.id, 0)] == [
+        (1, "started"), (2, "started"), (2, "report")]
+    with pytest.raises(KeyError):
+        store.finish_attempt(submission.id + 1, 1, SubmissionStatus.passed, 1.0, {})
