@@ -14,6 +14,7 @@ from pathlib import Path
 
 from app.catalog import Catalog, Lesson, LessonError, load_catalog
 from app.cli_admin import add_parsers as add_admin_parsers
+from app.cli_worker import add_parser as add_worker_parser
 from app.config import Settings
 from app.course_file import CourseFileError, check_course_file
 from app.database import Database
@@ -278,6 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
     regrade.add_argument("--requested-by", default="rnnlab regrade", help="who asked (shown on the dashboard)")
     regrade.set_defaults(func=cmd_regrade)
     add_admin_parsers(sub)
+    add_worker_parser(sub)
     return parser
 
 
