@@ -152,10 +152,15 @@ class Store:
         query = (select(SubmissionRow).where(SubmissionRow.status == SubmissionStatus.queued.value)
                  .order_by(SubmissionRow.id).limit(1).with_for_update(skip_locked=True))
         with self._session() as session:
-            row = session.scalars(query).first()
-            if row is None:
-                return None
-            return self._start(session, row)
+            while (row := session.scalars(query).first()) is not None:
+                # Compare-and-set: on SQLite the SELECT takes no lock, so another claimer may just have taken the row.
+                taken = session.execute(update(SubmissionRow).where(
+                    SubmissionRow.id == row.id, SubmissionRow.status == SubmissionStatus.queued.value).values(
+                    status=SubmissionStatus.running.value))
+                if getattr(taken, "rowcount", 0):
+                    session.refresh(row)
+                    return self._start(session, row)
+            return None
 
     def claim(self, submission_id: int) -> Submission | None:
         """Start a new attempt at one submission (a grading host's job): None when it is already graded or gone.

@@ -39,7 +39,6 @@ from graders import HeldoutStore, WorkerPool
 
 log = logging.getLogger(__name__)
 
-RECONCILE_GRACE_S = 15  # a web replica defers right after inserting; only rows older than this lack a job for real
 RECONCILE_LOCK = 0x524E4E4C  # one host at a time re-defers (pg advisory lock key, "RNNL")
 
 
@@ -52,6 +51,7 @@ class HostOptions:
     heartbeat_s: float = 10.0  # procrastinate's worker heartbeat
     stalled_s: float = 30.0  # a host silent this long is presumed dead and its jobs are re-queued
     upkeep_s: float = 5.0  # how often stalled jobs and job-less rows are looked for
+    reconcile_grace_s: float = 15.0  # a web replica defers right after inserting: younger job-less rows are left be
     name: str = ""
 
 
@@ -177,7 +177,7 @@ class GradingHost:
                 "AND COALESCE(s.started, s.created) < now() - make_interval(secs => :grace) "
                 "AND NOT EXISTS (SELECT 1 FROM procrastinate_jobs j WHERE j.task_name = :task "
                 "AND j.status IN ('todo', 'doing') AND (j.args->>'submission_id')::bigint = s.id) ORDER BY s.id"),
-                {"grace": RECONCILE_GRACE_S, "task": GRADE_SUBMISSION}).all()
+                {"grace": self.options.reconcile_grace_s, "task": GRADE_SUBMISSION}).all()
             gradings = session.scalars(text(
                 "SELECT g.id FROM gradings g WHERE g.status IN ('queued', 'running') "
                 "AND g.regrade_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM procrastinate_jobs j "
