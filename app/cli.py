@@ -12,12 +12,15 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from app.catalog import Catalog, Lesson, LessonError, load_catalog
 from app.cli_admin import add_parsers as add_admin_parsers
 from app.cli_worker import add_parser as add_worker_parser
 from app.config import Settings
 from app.course_file import CourseFileError, check_course_file
 from app.database import Database
+from app.health import DataDirError, check_data_dir
 from app.history import History, RegradeRunning
 from app.migrate import SchemaError, ensure_schema
 from app.scaffold import scaffold_lesson, task_names
@@ -232,16 +235,35 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
     from app.main import create_app
+    from app.server import Server, header_timeout_protocol
 
     if args.reload:
         uvicorn.run("app.main:create_app", factory=True, host=args.host, port=args.port, reload=True)
         return 0
     try:
+        check_data_dir(settings.data_dir)
         app = create_app(settings)
-    except (LessonError, CourseFileError, SandboxUnavailable, SchemaError) as exc:
+    except (LessonError, CourseFileError, SandboxUnavailable, SchemaError, DataDirError) as exc:
         return _fail(f"cannot start: {exc}")
-    uvicorn.run(app, host=args.host, port=args.port)
+    except (OSError, SQLAlchemyError) as exc:  # the database or a file we need: one line, not a traceback
+        logging.getLogger(__name__).debug("start-up failed", exc_info=True)
+        return _fail(f"cannot start: {_first_line(exc)}")
+    state = app.state.rnnlab
+
+    def stop_grading() -> None:  # at the signal itself, not after the connections have drained
+        if state.queue is not None:
+            state.queue.stop()
+
+    config = uvicorn.Config(app, host=args.host, port=args.port,
+                            http=header_timeout_protocol(settings.header_timeout_s))
+    Server(config, on_exit=stop_grading).run()
     return 0
+
+
+def _first_line(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None) or exc  # SQLAlchemy's wrapper adds the SQL and a link on more lines
+    lines = str(orig).strip().splitlines()
+    return f"{type(orig).__name__}: {lines[0] if lines else ''}"
 
 
 def build_parser() -> argparse.ArgumentParser:

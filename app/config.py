@@ -108,6 +108,16 @@ class Settings(BaseSettings):
         "loopback clients that did not come through a proxy may read /metrics (others get 404)."
     )
 
+    header_timeout_s: float = Field(
+        15.0, gt=0, description="Seconds a client may take to send a request's line and headers (counted from the "
+        "connection, or from the first byte of a later request on a kept-alive one); slower clients are answered 408 "
+        "and disconnected, so a slowloris cannot hold connections open. Used by `rnnlab serve`."
+    )
+    body_timeout_s: float = Field(
+        30.0, gt=0, description="Seconds a request's body may take to arrive once its headers have; a stalled upload "
+        "is answered 408 instead of holding a worker thread forever."
+    )
+
     @property
     def scaled(self) -> bool:
         """PostgreSQL: grading runs on `rnnlab worker` hosts through procrastinate, not in the web process."""

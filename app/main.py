@@ -16,6 +16,7 @@ from app.course import Course
 from app.csrf import CsrfTokens
 from app.database import Database
 from app.events import Bell, EventLog, PgBellListener
+from app.health import StorageHealth
 from app.identity import LearnerCookie, load_secret_key
 from app.jobs.queue import JobQueue
 from app.lti.launch import STATE_LIFETIME
@@ -34,11 +35,12 @@ from app.lti_bridge import (
 from app.metrics import GradingMetrics
 from app.migrate import ensure_schema
 from app.queue import GradingQueue
-from app.routes import accounts, api, instructor, metrics, pages
+from app.routes import accounts, api, health, instructor, metrics, pages
 from app.routes.csrf import CsrfCookie
 from app.routes.deps import AppState, page_context
 from app.routes.errors import add_error_handlers
 from app.routes.headers import SecurityHeaders
+from app.routes.timeouts import BodyTimeout
 from app.sessions import Sessions
 from app.static_assets import DynamicGZip, StaticAssets
 from app.store import Store
@@ -134,6 +136,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                               "anonymous browser; accounts sign in with a session cookie. Every state-changing request "
                               "that carries our cookies must send the page's CSRF token in the X-CSRF-Token header.")
     app.state.rnnlab = state
+    app.state.health = StorageHealth(database)  # remembers which database file it opened
     cookies = settings.cookie_policy()
     app.add_middleware(CsrfCookie, policy=cookies)
     # With LTI on, the registered platforms may frame our pages (a lesson inside the course); nobody else may.
@@ -142,9 +145,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Pages and JSON; never SSE. HTML is safe to compress because its CSRF token is masked afresh in every response
     # (app/csrf.py: no BREACH); static files come pre-gzipped.
     app.add_middleware(DynamicGZip, minimum_size=1024, compress_html=True)
+    # Outermost: a stalled upload is cut off before any other layer waits on it.
+    app.add_middleware(BodyTimeout, timeout_s=settings.body_timeout_s)
     add_error_handlers(app)
     app.include_router(pages.router)
     app.include_router(api.router)
+    app.include_router(health.router)
     app.include_router(accounts.router)
     app.include_router(instructor.router)
     app.include_router(metrics.router)

@@ -73,13 +73,24 @@ class ErrorPublic(BaseModel):
     detail: str
 
 
+class HealthCheckPublic(BaseModel):
+    """One check behind /healthz."""
+
+    ok: bool
+    detail: str = Field(description="What was found, in a sentence an operator can act on.")
+
+
 class HealthPublic(BaseModel):
-    status: str = Field(description="'ok', or 'degraded' when grading is not running.")
+    status: str = Field(description="'ok', or 'degraded' (HTTP 503) when any check fails or grading is not running.")
     lessons: int
-    queued: int
-    running: int
+    queued: int | None = Field(description="Submissions waiting; null when the database cannot be read.")
+    running: int | None = Field(description="Submissions being graded; null when the database cannot be read.")
     grading: bool = Field(description="The grading threads are alive.")
     warm_workers: int = Field(description="Sandboxed workers ready with TensorFlow imported.")
+    checks: dict[str, HealthCheckPublic] = Field(
+        default_factory=dict, description="database (answers and takes writes), database_file (SQLite: the file "
+        "opened at start is still there, not deleted or replaced) or database_identity (PostgreSQL: the same "
+        "database), disk (SQLite: at least 1 MiB free), grading.")
 
 
 class AccountExport(BaseModel):

@@ -207,10 +207,11 @@ def grade(grading: LessonGrading, code: str, pool: WorkerPool, on_event: EventSi
     except TamperedResult as exc:
         report = _not_gradable(Failure.contract_error, TAMPERED.format(detail=exc))
     except SandboxUnavailable as exc:
-        log.error("sandbox unavailable: %s", exc)
+        # A stop closes the pool under a grading (between phases): the caller drops the report and grades it again.
+        log.log(logging.INFO if pool.closed else logging.ERROR, "sandbox unavailable: %s", exc)
         report = GradeReport.system_error(f"The sandbox could not start: {exc}")
     except SpecError as exc:
-        log.error("lesson error: %s", exc)
+        log.log(logging.INFO if pool.closed else logging.ERROR, "lesson error: %s", exc)  # a killed reference run
         report = GradeReport.system_error(f"The lesson's grading data is broken: {exc}")
     except Exception as exc:  # noqa: BLE001 - a bug of ours must still produce a report, not kill a batch
         log.exception("grading failed")

@@ -325,6 +325,11 @@ class WorkerPool:
         self._lock = threading.Condition()
         self._closed = False
 
+    @property
+    def closed(self) -> bool:
+        """close() was called: a job failing now was cut short by a stop, which is no error of anyone's."""
+        return self._closed
+
     def start(self) -> None:
         preflight(self.config)  # raises SandboxUnavailable with the fix
         threads = blas_threads()

@@ -18,7 +18,6 @@ from app.routes.deps import Learner, OptionalLearner, Queue, State
 from app.routes.submission_body import SUBMISSION_BODY_OPENAPI, read_submission
 from app.schemas import (
     ErrorPublic,
-    HealthPublic,
     SubmissionCreate,
     SubmissionCreated,
     SubmissionPublic,
@@ -36,19 +35,6 @@ Slug = Annotated[str, Path(max_length=100)]
 SubmissionId = Annotated[int, Path(ge=1, le=2**62, description="A submission id.")]
 ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorPublic} for code in (400, 404, 413, 415, 422, 429)}
 WRITE_ERRORS: dict[int | str, dict[str, Any]] = {**ERRORS, 403: {"model": ErrorPublic}}
-
-
-@router.get("/healthz", response_model=HealthPublic, tags=["ops"], responses={503: {"model": HealthPublic}})
-@router.head("/healthz", include_in_schema=False)  # HEAD for probes; one operation in the OpenAPI document
-def healthz(state: State, response: Response) -> HealthPublic:
-    """Liveness for the container's HEALTHCHECK: the database answers and grading threads are alive."""
-    counts = state.store.count_by_status()  # raises (-> 500) if the database is gone
-    grading = state.queue is not None and state.queue.running
-    if not grading:
-        response.status_code = 503
-    return HealthPublic(status="ok" if grading else "degraded", lessons=len(state.course.catalog),
-                        queued=counts["queued"], running=counts["running"], grading=grading,
-                        warm_workers=state.pool.idle_count() if state.pool else 0)
 
 
 def known_lesson(slug: Slug, state: State) -> str:

@@ -133,8 +133,10 @@ def test_learner_code_that_cannot_be_graded_is_a_200_report(client: TestClient) 
 def test_healthz(client: TestClient) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "lessons": 2, "queued": 0, "running": 0, "grading": True,
-                               "warm_workers": 0}
+    body = response.json()
+    assert {name: check["ok"] for name, check in body.pop("checks").items()} == {
+        "database_file": True, "database": True, "disk": True, "grading": True}
+    assert body == {"status": "ok", "lessons": 2, "queued": 0, "running": 0, "grading": True, "warm_workers": 0}
     assert client.head("/healthz").status_code == 200  # for uptime monitors
 
 
