@@ -15,6 +15,7 @@ from app.history import History, Regrade, RegradeItem
 from app.store import Store, Submission
 from app.submission_grader import Abandoned, GradingObserver, SubmissionGrader
 from graders import GradeReport, HeldoutStore, WorkerPool, grade
+from graders.report import Failure
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +112,8 @@ class GradingQueue:
             if self.store.count_by_status()["queued"] >= MAX_QUEUED_TOTAL:
                 raise QueueFull("The grader is very busy right now; please try again in a minute.", 60)
             submission = self.store.add_submission(learner_id, lesson, code)
+        for older in supersede_older(self.store, submission):
+            self.events.rung(older.id)
         self._wake_one()
         return submission
 
@@ -133,6 +136,8 @@ class GradingQueue:
             item: RegradeItem | None = None
             try:
                 with self._claim_lock:  # learners first: a regrade item is taken only when none is waiting
+                    if self._stopping.is_set():  # SIGTERM may have arrived since the loop's check
+                        break
                     submission = self.store.claim_next()
                     if submission is None:
                         item = self.history.claim_regrade_item()
@@ -171,6 +176,15 @@ class GradingQueue:
             pass  # left 'running': requeued and graded at the next start
         except Exception:  # noqa: BLE001 - as above
             log.exception("could not record regrade item %d", item.grading_id)
+
+
+def supersede_older(store: Store, newer: Submission) -> list[Submission]:
+    """End the learner's still-queued older submissions of the lesson, ungraded: a worker grades the newest code."""
+    report = GradeReport.not_gradable(
+        Failure.superseded, f"Not graded: you sent newer code (submission #{newer.id}) while this one was still "
+        "waiting, so only the newer one is graded. Nothing is wrong with this code because of it.",
+        lesson=newer.lesson)
+    return store.supersede_queued(newer, report.model_dump(mode="json"))
 
 
 def _grade(grading: Any, code: str, pool: WorkerPool, **options: Any) -> GradeReport:

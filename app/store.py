@@ -49,6 +49,7 @@ class Submission:
     started: datetime | None
     finished: datetime | None
     attempt: int = 0  # gradings started so far; the current one is the only one that may record a result
+    job_id: int | None = None  # its procrastinate job (PostgreSQL backend)
 
     @property
     def done(self) -> bool:
@@ -59,7 +60,7 @@ class Submission:
         return cls(id=row.id, learner_id=row.learner_id, lesson=row.lesson, code=row.code,
                    status=SubmissionStatus(row.status), score=row.score, report=row.report,
                    created=as_utc(row.created) or now(), started=as_utc(row.started), finished=as_utc(row.finished),
-                   attempt=row.attempt or 0)
+                   attempt=row.attempt or 0, job_id=row.job_id)
 
 
 @dataclass(frozen=True)
@@ -161,6 +162,29 @@ class Store:
                     session.refresh(row)
                     return self._start(session, row)
             return None
+
+    def supersede_queued(self, newer: Submission, report: dict[str, Any]) -> list[Submission]:
+        """The learner's older submissions of the same lesson that are still queued end ungraded (`report` says why):
+        only the newest waiting code is worth a worker. One that a grader claims meanwhile is left to it (CAS)."""
+        query = select(SubmissionRow).where(SubmissionRow.learner_id == newer.learner_id,
+                                            SubmissionRow.lesson == newer.lesson, SubmissionRow.id < newer.id,
+                                            SubmissionRow.status == SubmissionStatus.queued.value)
+        superseded = []
+        with self._session() as session:
+            for row in session.scalars(query).all():
+                moment = now()
+                taken = session.execute(update(SubmissionRow).where(
+                    SubmissionRow.id == row.id, SubmissionRow.status == SubmissionStatus.queued.value).values(
+                    status=SubmissionStatus.not_gradable.value, score=0.0, report=report, finished=moment))
+                if not getattr(taken, "rowcount", 0):
+                    continue
+                session.refresh(row)
+                session.add(GradingRow(submission_id=row.id, status=row.status, score=0.0, report=report,
+                                       grader_version=UNKNOWN_VERSION, lesson_version=UNKNOWN_VERSION, graded=moment))
+                add_event(session, row.id, row.attempt or 0, {"event": "report", "id": row.id,
+                                                              "status": row.status, "score": 0.0})
+                superseded.append(Submission.from_row(row))
+        return superseded
 
     def claim(self, submission_id: int) -> Submission | None:
         """Start a new attempt at one submission (a grading host's job): None when it is already graded or gone.

@@ -36,6 +36,7 @@ class Failure(enum.StrEnum):
     unsafe_model = "unsafe_model"
     batch_dependent = "batch_dependent"  # a row's prediction changed with the other rows in its batch
     unreadable_file = "unreadable_file"  # the CLI refused the file itself: a link, a special file, not UTF-8, too big
+    superseded = "superseded"  # the learner sent newer code for the lesson while this one still waited: not graded
     system_error = "system_error"
 
 

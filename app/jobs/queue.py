@@ -11,7 +11,7 @@ import procrastinate
 
 from app.history import History, Regrade
 from app.jobs.tasks import GRADE_REGRADE_ITEM, GRADE_SUBMISSION, PRIORITIES, deferring_app, learner_lock
-from app.queue import MAX_QUEUED_TOTAL, RETRY_AFTER_S, QueueFull
+from app.queue import MAX_QUEUED_TOTAL, RETRY_AFTER_S, QueueFull, supersede_older
 from app.store import Store, Submission
 
 log = logging.getLogger(__name__)
@@ -58,6 +58,12 @@ class JobQueue:
                 raise QueueFull("The grader is very busy right now; please try again in a minute.", 60)
             submission = self.store.add_submission(learner_id, lesson, code)
         defer_submission(self.app, self.store, submission)
+        for older in supersede_older(self.store, submission):
+            if older.job_id is not None:  # its job would find the row finished and do nothing; cancel it anyway
+                try:
+                    self.app.job_manager.cancel_job_by_id(older.job_id)
+                except Exception:  # noqa: BLE001 - a job already taken or gone: harmless
+                    log.info("job %s of superseded submission %d was not cancellable", older.job_id, older.id)
         return submission
 
     def request_regrade(self, lesson: str, requested_by: str) -> Regrade:

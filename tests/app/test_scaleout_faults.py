@@ -231,7 +231,8 @@ def test_deadline_burst_interactive_first_one_worker_per_learner(scaled: tuple[D
         learners = [store.create_learner() for _ in range(20)]
         for n in range(60):
             learner = learners[n % 20]
-            burst.append(queue.enqueue(learner, "fault", f"# job burst{n} learner {learner}\n").id)
+            # three lessons' deadlines at once: a learner's newer code for the same lesson would supersede the older
+            burst.append(queue.enqueue(learner, f"fault-{n // 20}", f"# job burst{n} learner {learner}\n").id)
         for name in ("c", "d"):
             hosts.start(name, seconds=0.2, jobs=2)
         wait_done(store, burst, timeout=150)
