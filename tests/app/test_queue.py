@@ -1,19 +1,20 @@
-"""The grading queue: recording reports, abandoning work on shutdown, resuming at start."""
+"""The embedded grading queue, on SQLite and on PostgreSQL: recording reports, abandoning work on shutdown, resuming at
+start."""
 
 from __future__ import annotations
 
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from app import queue as queue_module
+from app.database import Database
 from app.queue import GradingQueue, QueueFull
 from app.store import Store, SubmissionStatus
 from graders import Failure, GradeReport
-from tests.app.helpers import FakeGrader, migrated_store
+from tests.app.helpers import FakeGrader
 
 
 class FakeLesson:
@@ -21,8 +22,8 @@ class FakeLesson:
     prepared = None
 
 
-def make_queue(tmp_path: Path, **kwargs: Any) -> tuple[GradingQueue, Store]:
-    store = migrated_store(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+def make_queue(database: Database, **kwargs: Any) -> tuple[GradingQueue, Store]:
+    store = Store(database)  # `database`: each test runs on SQLite and on PostgreSQL (tests/conftest.py)
     lessons = {"a": FakeLesson()}
     queue = GradingQueue(store, lessons.get, pool=None, **kwargs)  # type: ignore[arg-type]
     return queue, store
@@ -45,8 +46,8 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> FakeGrader:
     return grader
 
 
-def test_queue_grades_and_records(tmp_path: Path, fake: FakeGrader) -> None:
-    queue, store = make_queue(tmp_path)
+def test_queue_grades_and_records(database: Database, fake: FakeGrader) -> None:
+    queue, store = make_queue(database)
     queue.start()
     learner = store.create_learner()
     try:
@@ -61,8 +62,8 @@ def test_queue_grades_and_records(tmp_path: Path, fake: FakeGrader) -> None:
         queue.join()
 
 
-def test_learner_limit(tmp_path: Path, fake: FakeGrader) -> None:
-    queue, store = make_queue(tmp_path, max_queued_per_learner=1)  # not started: everything stays queued
+def test_learner_limit(database: Database, fake: FakeGrader) -> None:
+    queue, store = make_queue(database, max_queued_per_learner=1)  # not started: everything stays queued
     learner = store.create_learner()
     queue.enqueue(learner, "a", "x")
     with pytest.raises(QueueFull) as info:
@@ -70,7 +71,7 @@ def test_learner_limit(tmp_path: Path, fake: FakeGrader) -> None:
     assert info.value.retry_after > 0
 
 
-def test_a_grading_cut_short_by_shutdown_is_not_recorded_and_resumes(tmp_path: Path,
+def test_a_grading_cut_short_by_shutdown_is_not_recorded_and_resumes(database: Database,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     started = threading.Event()
     release = threading.Event()
@@ -81,7 +82,7 @@ def test_a_grading_cut_short_by_shutdown_is_not_recorded_and_resumes(tmp_path: P
         return GradeReport.not_gradable(Failure.killed, "killed by signal SIGKILL")
 
     monkeypatch.setattr(queue_module, "grade", killed_by_shutdown)
-    queue, store = make_queue(tmp_path)
+    queue, store = make_queue(database)
     queue.start()
     submission = queue.enqueue(store.create_learner(), "a", "# PASS")
     assert started.wait(5)
