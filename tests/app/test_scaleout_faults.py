@@ -52,11 +52,13 @@ class Hosts:
         self.url, self.ledger, self.logs = url, ledger, logs
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
 
-    def start(self, name: str, *, seconds: float = 2.0, jobs: int = 1, stalled: float = 3.0) -> subprocess.Popen[bytes]:
+    def start(self, name: str, *, seconds: float = 2.0, jobs: int = 1, stalled: float = 3.0,
+              drain: float = 30.0) -> subprocess.Popen[bytes]:
         log = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
         proc = subprocess.Popen(
             [sys.executable, "-m", "tests.app.fault_host", self.url, str(self.ledger.path), name,
-             "--seconds", str(seconds), "--jobs", str(jobs), "--stalled", str(stalled), "--heartbeat", "0.5"],
+             "--seconds", str(seconds), "--jobs", str(jobs), "--stalled", str(stalled), "--heartbeat", "0.5",
+             "--drain", str(drain)],
             cwd=REPO, stdout=subprocess.PIPE, stderr=log)
         assert proc.stdout is not None
         ready = proc.stdout.readline().decode()
@@ -264,7 +266,7 @@ def test_deadline_burst_interactive_first_one_worker_per_learner(scaled: tuple[D
             assert start >= end - 0.01, f"learner {learner} held two workers at once"
 
 
-def test_sigterm_drains_a_host_and_releases_what_does_not_finish(scaled: tuple[Database, Hosts]) -> None:
+def test_sigterm_drains_a_host_finishing_the_job_in_flight_and_taking_no_new_one(scaled: tuple[Database, Hosts]) -> None:
     database, hosts = scaled
     store = Store(database)
     queue = JobQueue(store, max_queued_per_learner=10)
@@ -304,3 +306,25 @@ def test_lost_three_times_becomes_an_error_for_an_operator(scaled: tuple[Databas
     assert done.report is not None and "lost this submission 3 times" in done.report["summary"]
     assert len(hosts.ledger.of("start")) == 3  # the fourth attempt did not grade it again
 
+
+
+def test_sigterm_releases_a_job_that_outlasts_the_drain_time_to_another_host(scaled: tuple[Database, Hosts]) -> None:
+    database, hosts = scaled
+    store = Store(database)
+    queue = JobQueue(store)
+    queue.start()
+    try:
+        proc = hosts.start("a", seconds=20, drain=1.0)
+        ids = submit(queue, store, 1)
+        wait_for(lambda: hosts.ledger.of("start"), what="host a to start")
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) == 0  # released after 1 s, then gone
+        assert [row[4] for row in hosts.ledger.of("abandoned")] == ["a"]
+        released = store.get_submission(ids[0])
+        assert released is not None and not released.done  # not recorded: waiting for another host
+        hosts.start("b", seconds=0.2)
+        wait_done(store, ids)
+    finally:
+        queue.join()
+    assert_exactly_once(database, ids)
+    assert [row[4] for row in hosts.ledger.of("end")] == ["b"]
