@@ -38,6 +38,7 @@ class Processes:
     def __init__(self, env: dict[str, str], logs: Path) -> None:
         self.env, self.logs = env, logs
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
+        self.ports: dict[str, int] = {}
 
     def start(self, name: str, args: list[str]) -> subprocess.Popen[bytes]:
         log = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
@@ -46,7 +47,7 @@ class Processes:
         return proc
 
     def serve(self, name: str) -> str:
-        port = free_port()
+        port = self.ports[name] = free_port()
         self.start(name, [*RNNLAB, "serve", "--port", str(port)])
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
