@@ -59,6 +59,40 @@ def size_report(code: str, max_code_bytes: int) -> GradeReport | None:
                          f"{max_code_bytes // 1024} KiB. Submit only your code (no data or model weights pasted in).")
 
 
+def syntax_report(code: str) -> GradeReport | None:
+    """A syntax error found here, in the trusted parent, by compiling only (nothing runs): the learner hears about a typo
+    in milliseconds instead of after a sandbox start. The messages match the in-sandbox check (graders/worker.py),
+    which stays as the authority; input the parser cannot cope with (too deep) is left to it."""
+    line: int | None = None
+    if "\x00" in code:
+        line = code.count("\n", 0, code.index("\x00")) + 1
+        message = (f"Syntax error on line {line}: the file contains a NUL byte (\\x00); remove it (was the file saved "
+                   "as text?)")
+    else:
+        try:
+            code.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            line = code.count("\n", 0, exc.start) + 1
+            message = (f"Syntax error on line {line}: the file contains a character that is not valid Unicode text (a "
+                       "lone surrogate); retype that line")
+        else:
+            try:
+                # compile(), not only ast.parse: "'return' outside function" and its kind come from the compiler.
+                # Nothing runs; the code object is dropped.
+                compile(code, "submission.py", "exec", dont_inherit=True)
+                return None
+            except SyntaxError as exc:
+                line = exc.lineno
+                text = exc.text or ""
+                pointer = f"\n    {text.rstrip()}\n    {' ' * max((exc.offset or 1) - 1, 0)}^" if text.strip() else ""
+                message = f"Syntax error on line {exc.lineno}: {exc.msg}{pointer}"
+            except (RecursionError, MemoryError, ValueError):
+                return None  # the sandbox's own compile() decides
+    report = _not_gradable(Failure.syntax_error, message)
+    report.checks[0].line = line
+    return report
+
+
 def prepare(grading: LessonGrading, heldout: HeldoutStore | None = None) -> Any:
     """Load and split a lesson's data once (at catalog load): raises SpecError, a lesson error, when it is broken."""
     return task_for(grading.spec.task).prepare(grading, heldout)
@@ -169,7 +203,9 @@ def grade(grading: LessonGrading, code: str, pool: WorkerPool, on_event: EventSi
     task = task_for(grading.spec.task)
     limits = grading.spec.limits
     mode: HeldoutMode | None = None
-    report = size_report(code, max_code_bytes)
+    report = size_report(code, max_code_bytes) or syntax_report(code)
+    if report is not None:
+        timings["syntax_check"] = time.monotonic() - started
     try:
         if report is None:
             if prepared is None:

@@ -52,6 +52,7 @@ class Check(BaseModel):
     max_points: float = 1.0
     message: str = ""
     skipped: bool = False
+    line: int | None = None  # where in the learner's file the problem is (a syntax error), for the editor to mark
 
 
 class Baseline(BaseModel):
