@@ -141,7 +141,33 @@ def load_catalog(lessons_dir: Path, only: list[str] | None = None, heldout: Held
         problems += [f"{lessons_dir / slug}: no such lesson" for slug in unknown]
     if problems:
         raise LessonError("\n".join(problems))
-    orders = [lesson.meta.order for lesson in lessons]
-    if len(set(orders)) != len(orders):
-        raise LessonError(f"{lessons_dir}: two lessons share an 'order' value: {sorted(orders)}")
+    shared = shared_orders({lesson.folder: lesson.meta.order for lesson in lessons})
+    if shared:
+        raise LessonError("\n".join(shared))
     return Catalog(lessons)
+
+
+def shared_orders(orders: dict[Path, object]) -> list[str]:
+    """One line per `order` value that more than one lesson has, naming every lesson that has it."""
+    by_order: dict[object, list[Path]] = {}
+    for folder, order in orders.items():
+        by_order.setdefault(order, []).append(folder)
+    return [f"{' and '.join(str(f / 'lesson.md') for f in sorted(folders))} share an 'order' value ({order}): each "
+            "lesson needs its own (it sets the course's sequence)"
+            for order, folders in sorted(by_order.items(), key=lambda item: str(item[0])) if len(folders) > 1]
+
+
+def check_orders(lessons_dir: Path) -> list[str]:
+    """Shared `order` values across every lesson folder, read from front matter alone (cheap: no data is loaded),
+    so checking one lesson still catches a clash with a lesson that was not asked for."""
+    orders: dict[Path, object] = {}
+    for folder in sorted(p for p in lessons_dir.iterdir() if p.is_dir() and (p / "lesson.md").is_file()):
+        if folder.name.startswith((".", "_")):
+            continue
+        try:
+            front, _ = split_front_matter((folder / "lesson.md").read_text(encoding="utf-8"), folder / "lesson.md")
+        except (LessonError, OSError, UnicodeDecodeError):
+            continue  # loading that lesson reports it
+        if isinstance(front.get("order"), int):
+            orders[folder] = front["order"]
+    return shared_orders(orders)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.catalog import Catalog, Lesson, LessonError, load_catalog
+from app.catalog import Catalog, Lesson, LessonError, check_orders, load_catalog
 from app.cli_admin import add_parsers as add_admin_parsers
 from app.cli_worker import add_parser as add_worker_parser
 from app.config import Settings
@@ -92,6 +92,7 @@ def cmd_grade(settings: Settings, args: argparse.Namespace) -> int:
             catalog = load_catalog(lesson_arg.parent, [lesson_arg.name], heldout=settings.heldout_store())
             lesson = catalog.lessons[0]
         else:
+            _note_lessons_dir(settings)
             lesson = _lesson_or_fail(_load(settings, [args.lesson]), args.lesson)
         submissions = collect_submissions(args.paths)
     except (LessonError, LookupError) as exc:
@@ -165,6 +166,8 @@ def cmd_lessons_check(settings: Settings, args: argparse.Namespace) -> int:
     # the course file names lessons by slug: check it against every lesson folder, not only the ones asked for
     folders = [p.name for p in settings.lessons_dir.iterdir() if p.is_dir() and (p / "lesson.md").is_file()]
     course_problems = check_course_file(settings.lessons_dir, folders)
+    if args.slugs:  # a clash with a lesson not asked for counts too (with no slugs, load_catalog refused it)
+        course_problems += check_orders(settings.lessons_dir)
     for line in course_problems:
         print(line, file=sys.stderr)
     try:
@@ -324,7 +327,16 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "jobs", 1) < 1:
         return _fail("--jobs must be at least 1")
     settings = Settings()
+    if args.command in ("serve", "lessons", "regrade"):
+        _note_lessons_dir(settings)
     return int(args.func(settings, args))
+
+
+def _note_lessons_dir(settings: Settings) -> None:
+    """One line on stderr when the lessons are not the installed checkout's: nobody edits the wrong course."""
+    note = settings.lessons_dir_note()
+    if note:
+        _say(note)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,26 @@ from graders.heldout import HeldoutStore
 from graders.sandbox import SandboxConfig
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+INSTALLED_LESSONS = REPO_ROOT / "lessons"
+
+
+def is_course_folder(folder: Path) -> bool:
+    """A folder with lessons/ holding a lesson folder or a course.toml: `rnnlab` run here means these lessons."""
+    lessons = folder / "lessons"
+    if not lessons.is_dir():
+        return False
+    if (lessons / "course.toml").is_file():
+        return True
+    return any((child / "lesson.md").is_file() for child in lessons.iterdir() if child.is_dir())
+
+
+def default_lessons_dir() -> Path:
+    """./lessons when the current folder is a course folder, else the lessons of the checkout rnnlab runs from.
+    Only the current folder, never a parent: which course a command touches must be obvious from where it runs."""
+    cwd = Path.cwd()
+    if is_course_folder(cwd) and (cwd / "lessons").resolve() != INSTALLED_LESSONS:
+        return cwd / "lessons"
+    return INSTALLED_LESSONS
 
 
 class Settings(BaseSettings):
@@ -21,7 +41,11 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="RNNLAB_", extra="forbid")
 
-    lessons_dir: Path = Field(REPO_ROOT / "lessons", description="Folder of lesson folders.")
+    lessons_dir: Path = Field(
+        default_factory=default_lessons_dir, description="Folder of lesson folders. Unset: `./lessons` when the "
+        "current folder is a course folder (its `lessons/` holds a lesson folder or a `course.toml`), else the "
+        "`lessons/` of the checkout rnnlab is installed from."
+    )
     data_dir: Path = Field(Path("./data"), description="Where the SQLite database and run files live.")
     database_url: str | None = Field(
         None, description="SQLAlchemy URL; defaults to SQLite at DATA_DIR/rnnlab.sqlite3, where the server grades "
@@ -117,6 +141,15 @@ class Settings(BaseSettings):
         30.0, gt=0, description="Seconds a request's body may take to arrive once its headers have; a stalled upload "
         "is answered 408 instead of holding a worker thread forever."
     )
+
+    def lessons_dir_note(self) -> str | None:
+        """Where the lessons come from when it is not the installed checkout's folder (the CLI says so), else None."""
+        if "lessons_dir" in self.model_fields_set:
+            return f"lessons from {self.lessons_dir} (RNNLAB_LESSONS_DIR)"
+        if self.lessons_dir != INSTALLED_LESSONS:
+            return (f"lessons from {self.lessons_dir} (the current folder is a course folder; RNNLAB_LESSONS_DIR "
+                    "overrides)")
+        return None
 
     @property
     def scaled(self) -> bool:
