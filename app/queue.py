@@ -12,9 +12,10 @@ from typing import Any, Protocol
 from app.catalog import Lesson
 from app.events import Bell, EventLog
 from app.history import History, Regrade, RegradeItem
-from app.store import Store, Submission
+from app.store import Store, Submission, SubmissionStatus
 from app.submission_grader import Abandoned, GradingObserver, SubmissionGrader
 from graders import GradeReport, HeldoutStore, WorkerPool, grade
+from graders.grading import syntax_report
 from graders.report import Failure
 
 log = logging.getLogger(__name__)
@@ -112,6 +113,9 @@ class GradingQueue:
             if self.store.count_by_status()["queued"] >= MAX_QUEUED_TOTAL:
                 raise QueueFull("The grader is very busy right now; please try again in a minute.", 60)
             submission = self.store.add_submission(learner_id, lesson, code)
+        if answered := answer_syntax_error(self.store, submission):  # a typo never supersedes code that compiles
+            self.events.rung(submission.id)
+            return answered
         for older in supersede_older(self.store, submission):
             self.events.rung(older.id)
         self._wake_one()
@@ -176,6 +180,18 @@ class GradingQueue:
             pass  # left 'running': requeued and graded at the next start
         except Exception:  # noqa: BLE001 - as above
             log.exception("could not record regrade item %d", item.grading_id)
+
+
+def answer_syntax_error(store: Store, submission: Submission) -> Submission | None:
+    """A syntax error is answered at once, by compiling in this trusted process (nothing runs), before any queue or
+    sandbox: the learner sees it in milliseconds even behind a backlog. None when the code compiles."""
+    report = syntax_report(submission.code)
+    if report is None:
+        return None
+    report.submission = str(submission.id)
+    report.lesson = submission.lesson
+    return store.finish_unclaimed(submission.id, SubmissionStatus.not_gradable, report.score,
+                                  report.model_dump(mode="json"))
 
 
 def supersede_older(store: Store, newer: Submission) -> list[Submission]:

@@ -166,25 +166,34 @@ class Store:
     def supersede_queued(self, newer: Submission, report: dict[str, Any]) -> list[Submission]:
         """The learner's older submissions of the same lesson that are still queued end ungraded (`report` says why):
         only the newest waiting code is worth a worker. One that a grader claims meanwhile is left to it (CAS)."""
-        query = select(SubmissionRow).where(SubmissionRow.learner_id == newer.learner_id,
-                                            SubmissionRow.lesson == newer.lesson, SubmissionRow.id < newer.id,
-                                            SubmissionRow.status == SubmissionStatus.queued.value)
-        superseded = []
+        query = select(SubmissionRow.id).where(SubmissionRow.learner_id == newer.learner_id,
+                                               SubmissionRow.lesson == newer.lesson, SubmissionRow.id < newer.id,
+                                               SubmissionRow.status == SubmissionStatus.queued.value)
         with self._session() as session:
-            for row in session.scalars(query).all():
-                moment = now()
-                taken = session.execute(update(SubmissionRow).where(
-                    SubmissionRow.id == row.id, SubmissionRow.status == SubmissionStatus.queued.value).values(
-                    status=SubmissionStatus.not_gradable.value, score=0.0, report=report, finished=moment))
-                if not getattr(taken, "rowcount", 0):
-                    continue
-                session.refresh(row)
-                session.add(GradingRow(submission_id=row.id, status=row.status, score=0.0, report=report,
-                                       grader_version=UNKNOWN_VERSION, lesson_version=UNKNOWN_VERSION, graded=moment))
-                add_event(session, row.id, row.attempt or 0, {"event": "report", "id": row.id,
-                                                              "status": row.status, "score": 0.0})
-                superseded.append(Submission.from_row(row))
-        return superseded
+            older = list(session.scalars(query))
+        done = (self.finish_unclaimed(submission_id, SubmissionStatus.not_gradable, 0.0, report)
+                for submission_id in older)
+        return [submission for submission in done if submission is not None]
+
+    def finish_unclaimed(self, submission_id: int, status: SubmissionStatus, score: float,
+                         report: dict[str, Any]) -> Submission | None:
+        """Record a result for a submission no grader has claimed (a syntax error answered at once, a superseded one),
+        with its history row and report event. None when a grader took it first (compare-and-set): it grades it."""
+        with self._session() as session:
+            moment = now()
+            taken = session.execute(update(SubmissionRow).where(
+                SubmissionRow.id == submission_id, SubmissionRow.status == SubmissionStatus.queued.value).values(
+                status=status.value, score=score, report=report, finished=moment))
+            if not getattr(taken, "rowcount", 0):
+                return None
+            row = session.get(SubmissionRow, submission_id)
+            assert row is not None
+            session.refresh(row)
+            session.add(GradingRow(submission_id=row.id, status=status.value, score=score, report=report,
+                                   grader_version=UNKNOWN_VERSION, lesson_version=UNKNOWN_VERSION, graded=moment))
+            add_event(session, row.id, row.attempt or 0, {"event": "report", "id": row.id, "status": status.value,
+                                                          "score": score})
+            return Submission.from_row(row)
 
     def claim(self, submission_id: int) -> Submission | None:
         """Start a new attempt at one submission (a grading host's job): None when it is already graded or gone.

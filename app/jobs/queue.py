@@ -11,7 +11,7 @@ import procrastinate
 
 from app.history import History, Regrade
 from app.jobs.tasks import GRADE_REGRADE_ITEM, GRADE_SUBMISSION, PRIORITIES, deferring_app, learner_lock
-from app.queue import MAX_QUEUED_TOTAL, RETRY_AFTER_S, QueueFull, supersede_older
+from app.queue import MAX_QUEUED_TOTAL, RETRY_AFTER_S, QueueFull, answer_syntax_error, supersede_older
 from app.store import Store, Submission
 
 log = logging.getLogger(__name__)
@@ -57,6 +57,8 @@ class JobQueue:
             if self.store.count_by_status()["queued"] >= MAX_QUEUED_TOTAL:
                 raise QueueFull("The grader is very busy right now; please try again in a minute.", 60)
             submission = self.store.add_submission(learner_id, lesson, code)
+        if answered := answer_syntax_error(self.store, submission):  # no job, and it supersedes nothing
+            return answered
         defer_submission(self.app, self.store, submission)
         for older in supersede_older(self.store, submission):
             if older.job_id is not None:  # its job would find the row finished and do nothing; cancel it anyway

@@ -137,7 +137,7 @@ def test_learner_output_is_escaped_in_html(client: TestClient) -> None:
     # the JSON carries it verbatim with a JSON content type, which browsers never render as HTML.
     from tests.app.helpers import wait_for
 
-    done = wait_for(client, submit(client, "# PASS\n</textarea><script>alert(1)</script>"))
+    done = wait_for(client, submit(client, "# PASS\nx = '</textarea><script>alert(1)</script>'\n"))
     response = client.get(f"/api/submissions/{done['id']}")
     assert response.headers["content-type"] == "application/json"
     assert response.json()["report"]["log"] == "<script>alert(1)</script>"

@@ -8,7 +8,7 @@ from sqlalchemy import func, select, text
 from app.database import Database
 from app.events import Bell, EventLog
 from app.jobs.queue import JobQueue
-from app.queue import supersede_older
+from app.queue import GradingQueue, supersede_older
 from app.store import Store, SubmissionStatus
 from app.tables import GradingRow
 from tests.pg import PgCluster
@@ -58,3 +58,17 @@ def test_a_superseded_job_is_cancelled_on_postgres(pg_cluster: PgCluster, pg_mig
         finally:
             queue.join()
             database.close()
+
+
+def test_a_syntax_error_is_answered_at_submit_and_supersedes_nothing(database: Database) -> None:
+    store = Store(database)
+    queue = GradingQueue(store, lambda slug: None, pool=None)  # type: ignore[arg-type] - never started: nothing grades
+    learner = store.create_learner()
+    good = queue.enqueue(learner, "a", "x = 1\n")
+    typo = queue.enqueue(learner, "a", "def f(:\n    pass\n")
+    assert typo.status is SubmissionStatus.not_gradable and typo.report is not None
+    assert typo.report["failure"] == "syntax_error" and typo.report["checks"][0]["line"] == 1
+    assert typo.report["submission"] == str(typo.id)
+    assert [e.kind for e in EventLog(database, Bell()).after(typo.id, 0)] == ["report"]
+    assert store.get_submission(good.id).status is SubmissionStatus.queued  # type: ignore[union-attr]
+    assert store.count_active(learner) == 1
