@@ -546,3 +546,31 @@ def test_an_unreachable_postgres_answers_503_with_retry_after(tmp_path: Path) ->
         database.close()
     assert answer.status_code == 503, answer.text
     assert answer.headers.get("Retry-After")
+
+
+def test_a_stream_of_a_submission_deleted_under_it_ends_without_inventing_a_report(database: Database) -> None:
+    """Holds: the learner's account (and with it the submission) is deleted while a browser follows it: the stream
+    sends no report and ends by its deadline (the reconnect then gets 404); it never streams forever."""
+    store = Store(database)
+    events = EventLog(database, Bell())
+    learner = store.create_learner()
+    sub = store.add_submission(learner, "fault", "# code")
+
+    async def follow() -> tuple[list[str], float]:
+        loop = asyncio.get_running_loop()
+        listener = events.bell.listen(sub.id)
+        chunks = []
+        began = loop.time()
+        try:
+            async for chunk in _stream_rows(events, store, sub.id, 0, listener, began + 2):
+                chunks.append(chunk)
+                if "queued" in chunk:
+                    with database.session() as session:  # the account goes, its submissions cascade
+                        session.execute(text("DELETE FROM learners WHERE id = :id"), {"id": learner})
+        finally:
+            listener.close()
+        return chunks, loop.time() - began
+
+    chunks, took = asyncio.run(follow())
+    assert store.get_submission(sub.id) is None
+    assert not any("report" in chunk for chunk in chunks) and took < 6
