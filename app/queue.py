@@ -107,12 +107,7 @@ class GradingQueue:
     def enqueue(self, learner_id: int, lesson: str, code: str) -> Submission:
         """Store a new submission and wake a grader. Raises QueueFull when the learner is at their limit."""
         with self._enqueue_lock:  # the count and the insert must not interleave with a second request
-            if self.store.count_active(learner_id) >= self.max_queued_per_learner:
-                raise QueueFull(f"You already have {self.max_queued_per_learner} submission(s) waiting to be "
-                                f"graded; try again when one has finished (about {RETRY_AFTER_S} s).")
-            if self.store.count_by_status()["queued"] >= MAX_QUEUED_TOTAL:
-                raise QueueFull("The grader is very busy right now; please try again in a minute.", 60)
-            submission = self.store.add_submission(learner_id, lesson, code)
+            submission = add_if_room(self.store, learner_id, lesson, code, self.max_queued_per_learner)
         if answered := answer_syntax_error(self.store, submission):  # a typo never supersedes code that compiles
             self.events.rung(submission.id)
             return answered
@@ -180,6 +175,17 @@ class GradingQueue:
             pass  # left 'running': requeued and graded at the next start
         except Exception:  # noqa: BLE001 - as above
             log.exception("could not record regrade item %d", item.grading_id)
+
+
+def add_if_room(store: Store, learner_id: int, lesson: str, code: str, max_queued_per_learner: int) -> Submission:
+    """Store a new queued submission, or raise QueueFull when the learner (or everyone) already has enough waiting.
+    The caller holds a lock so that the count and the insert do not interleave with another request."""
+    if store.count_active(learner_id) >= max_queued_per_learner:
+        raise QueueFull(f"You already have {max_queued_per_learner} submission(s) waiting to be graded; try again "
+                        f"when one has finished (about {RETRY_AFTER_S} s).")
+    if store.count_by_status()["queued"] >= MAX_QUEUED_TOTAL:
+        raise QueueFull("The grader is very busy right now; please try again in a minute.", 60)
+    return store.add_submission(learner_id, lesson, code)
 
 
 def answer_syntax_error(store: Store, submission: Submission) -> Submission | None:

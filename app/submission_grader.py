@@ -66,24 +66,9 @@ class SubmissionGrader:
         started = time.monotonic()
         if submission.attempt > MAX_ATTEMPTS:
             log.error("submission %d was lost %d times; recording an error", submission.id, submission.attempt - 1)
-            if self.observer is not None:
-                self.observer.observe_lost()
             report = GradeReport.system_error(LOST_MESSAGE.format(n=submission.attempt - 1), lesson=submission.lesson)
             return self._record(submission, report, started)
-        lesson = self.find_lesson(submission.lesson)
-        try:
-            if lesson is None:
-                report = GradeReport.system_error(f"The lesson {submission.lesson!r} no longer exists on this server.",
-                                                  lesson=submission.lesson)
-            else:
-                report = self.grade_fn(lesson.grading, submission.code, self.pool,
-                                       on_event=lambda event: self._on_event(submission, event),
-                                       heldout=self.heldout, prepared=lesson.prepared,
-                                       max_code_bytes=self.max_code_bytes)
-        except Exception:  # noqa: BLE001 - a bug of ours becomes status 'error' on this one submission
-            log.exception("grading submission %d failed", submission.id)
-            report = GradeReport.system_error("The server failed while grading (our bug, not yours); it has been "
-                                              "logged.", lesson=submission.lesson)
+        report = self._grade(submission, lambda event: self._on_event(submission, event))
         if self.stopping() and report.status not in (Status.passed, Status.failed):
             # The pool was closed under it: a killed worker says nothing about the learner's code.
             raise Abandoned(f"submission {submission.id}")
@@ -121,20 +106,10 @@ class SubmissionGrader:
         when fenced out. Raises Abandoned when the host stops mid-way."""
         started = time.monotonic()
         submission = item.submission
-        lesson = self.find_lesson(submission.lesson)
-        try:
-            if item.attempt > MAX_ATTEMPTS:
-                report = GradeReport.system_error(LOST_MESSAGE.format(n=item.attempt - 1), lesson=submission.lesson)
-            elif lesson is None:
-                report = GradeReport.system_error(f"The lesson {submission.lesson!r} no longer exists on this server.",
-                                                  lesson=submission.lesson)
-            else:
-                report = self.grade_fn(lesson.grading, submission.code, self.pool, heldout=self.heldout,
-                                       prepared=lesson.prepared, max_code_bytes=self.max_code_bytes)
-        except Exception:  # noqa: BLE001 - a bug of ours becomes status 'error' on this item, and the regrade goes on
-            log.exception("regrading submission %d failed", submission.id)
-            report = GradeReport.system_error("The server failed while grading (our bug, not yours); it has been "
-                                              "logged.", lesson=submission.lesson)
+        if item.attempt > MAX_ATTEMPTS:
+            report = GradeReport.system_error(LOST_MESSAGE.format(n=item.attempt - 1), lesson=submission.lesson)
+        else:
+            report = self._grade(submission, None)  # nobody follows a regrade live
         if self.stopping() and report.status not in (Status.passed, Status.failed):
             raise Abandoned(f"regrade item {item.grading_id}")
         report.submission = str(submission.id)
@@ -145,6 +120,20 @@ class SubmissionGrader:
             self.observer.observe_grading(submission.lesson, "regrade", report.status.value,
                                           time.monotonic() - started)
         return done is not None
+
+    def _grade(self, submission: Submission, on_event: Callable[[Event], None] | None) -> GradeReport:
+        """The learner's code through the grader with the lesson as it is now; a bug of ours becomes status 'error'."""
+        lesson = self.find_lesson(submission.lesson)
+        if lesson is None:
+            return GradeReport.system_error(f"The lesson {submission.lesson!r} no longer exists on this server.",
+                                            lesson=submission.lesson)
+        try:
+            return self.grade_fn(lesson.grading, submission.code, self.pool, on_event=on_event, heldout=self.heldout,
+                                 prepared=lesson.prepared, max_code_bytes=self.max_code_bytes)
+        except Exception:  # noqa: BLE001 - one submission's 'error', and the queue or regrade goes on
+            log.exception("grading submission %d failed", submission.id)
+            return GradeReport.system_error("The server failed while grading (our bug, not yours); it has been "
+                                            "logged.", lesson=submission.lesson)
 
     def _lesson_version(self, slug: str) -> str:
         folder = getattr(self.find_lesson(slug), "folder", None)

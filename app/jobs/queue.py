@@ -11,7 +11,7 @@ import procrastinate
 
 from app.history import History, Regrade
 from app.jobs.tasks import GRADE_REGRADE_ITEM, GRADE_SUBMISSION, PRIORITIES, deferring_app, learner_lock
-from app.queue import MAX_QUEUED_TOTAL, RETRY_AFTER_S, QueueFull, answer_syntax_error, supersede_older
+from app.queue import add_if_room, answer_syntax_error, supersede_older
 from app.store import Store, Submission
 
 log = logging.getLogger(__name__)
@@ -51,12 +51,7 @@ class JobQueue:
     def enqueue(self, learner_id: int, lesson: str, code: str) -> Submission:
         """Store a new submission and defer its job. Raises QueueFull when the learner is at their limit."""
         with self._enqueue_lock:  # per replica; across replicas the limit can be overshot by one or two, never more
-            if self.store.count_active(learner_id) >= self.max_queued_per_learner:
-                raise QueueFull(f"You already have {self.max_queued_per_learner} submission(s) waiting to be "
-                                f"graded; try again when one has finished (about {RETRY_AFTER_S} s).")
-            if self.store.count_by_status()["queued"] >= MAX_QUEUED_TOTAL:
-                raise QueueFull("The grader is very busy right now; please try again in a minute.", 60)
-            submission = self.store.add_submission(learner_id, lesson, code)
+            submission = add_if_room(self.store, learner_id, lesson, code, self.max_queued_per_learner)
         if answered := answer_syntax_error(self.store, submission):  # no job, and it supersedes nothing
             return answered
         defer_submission(self.app, self.store, submission)
