@@ -3,12 +3,14 @@ import { h, STATUS_LABELS, percent, ago } from "/static/js/dom.js";
 import { renderReport } from "/static/js/report.js";
 import { lossChart } from "/static/js/charts.js";
 import { setupSplitter, setupHints } from "/static/js/layout.js";
+import { lessonDrafts } from "/static/js/drafts.js";
+import { lineDiff } from "/static/js/diff.js";
 
 const root = document.getElementById("lesson");
 const slug = root.dataset.slug;
 const maxBytes = Number(root.dataset.maxCodeBytes);
 const listUrl = root.dataset.submissionsUrl;
-const codeKey = `rnnlab:v1:code:${slug}`;
+const drafts = lessonDrafts(slug);
 const $ = (id) => document.getElementById(id);
 const ui = {
   submit: $("submit"), reset: $("reset"), notice: $("notice"), saveState: $("save-state"),
@@ -16,6 +18,9 @@ const ui = {
   liveChart: $("live-chart"), liveFigure: $("live-chart").closest("figure"), report: $("report"),
   list: $("submissions"), listEmpty: $("history-empty"),
   referenceBox: $("reference-box"), referenceButton: $("show-reference"), referenceCode: $("reference-code"),
+  draftNotice: $("draft-notice"), draftText: $("draft-notice-text"), errorLine: $("error-line"),
+  viewer: $("viewer"), viewerTitle: $("viewer-title"), viewerSummary: $("viewer-summary"), viewerDiff: $("viewer-diff"),
+  restore: $("viewer-restore"), closeViewer: $("viewer-close"), nextLesson: $("next-lesson"),
 };
 // One entry per stage of graders/protocol.py's Stage (tests/app/test_stages.py keeps them equal).
 const PHASE_TEXT = {
@@ -28,6 +33,8 @@ let editor;
 let starter = "";
 let following = null; // {id, source, chart, epochs}
 let shownId = null;
+let sending = false; // a POST in flight: Ctrl+Enter is refused like the disabled button
+let viewing = null; // the earlier submission shown read-only: {id, code}
 
 // ---- notices and saving -------------------------------------------------------------------------------------
 function notify(message, kind = "error") {
@@ -42,28 +49,34 @@ function save(code) {
   clearTimeout(saveTimer);
   saveTimer = setTimeout(() => {
     try {
-      if (code === starter) localStorage.removeItem(codeKey);
-      else localStorage.setItem(codeKey, code);
+      drafts.save(code);
       ui.saveState.textContent = "Saved in this browser";
     } catch {
       ui.saveState.textContent = "Not saved: this browser blocks local storage";
     }
+    if (viewing) renderDiff();
   }, 300);
 }
 
-function savedCode() {
-  try { return localStorage.getItem(codeKey); } catch { return null; }
+// ---- another tab on the same lesson saved newer code: say so, and offer it (this tab's draft stays its own) ------
+let newerDraft = null;
+function offerNewer(draft) {
+  newerDraft = draft;
+  const time = new Date(draft.saved).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  ui.draftText.textContent = `Another tab has newer code for this lesson (saved at ${time}). This tab keeps its own until you load it.`;
+  ui.draftNotice.hidden = false;
 }
 
 // ---- the editor (a plain textarea if CodeMirror cannot load) --------------------------------------------------
 async function mountEditor() {
   const fallback = $("code-fallback");
   starter = fallback.defaultValue;
-  const initial = savedCode() ?? starter;
+  const { code: initial, from } = drafts.initial(starter);
   try {
     const { createEditor } = await import("/static/js/editor.js");
     fallback.parentElement.replaceChildren();
-    editor = createEditor($("editor"), initial, { onChange: save, onSubmit: submit, label: "Your code (Python)" });
+    editor = createEditor($("editor"), initial, { onChange: save, onSubmit: submit, label: "Your code (Python)",
+      describedBy: "editor-hint" });
   } catch (err) {
     console.error("CodeMirror failed to load; using a plain text area", err);
     fallback.value = initial;
@@ -74,7 +87,11 @@ async function mountEditor() {
     editor = { getCode: () => fallback.value, setCode: (code) => { fallback.value = code; save(code); },
       focus: () => fallback.focus() };
   }
-  ui.saveState.textContent = initial === starter ? "" : "Restored your saved code";
+  ui.saveState.textContent = from === "tab" ? "Restored this tab's saved code"
+    : from === "other" ? "Restored your latest saved code" : "";
+  const newer = from === "tab" ? drafts.newerElsewhere() : null;
+  if (newer) offerNewer(newer);
+  drafts.onNewer(offerNewer);
 }
 
 // ---- submitting and following ---------------------------------------------------------------------------------
@@ -97,7 +114,7 @@ async function errorMessage(response) {
 }
 
 async function submit() {
-  if (following) return;
+  if (following || sending) return;
   const code = editor.getCode();
   const size = new TextEncoder().encode(code).length;
   if (size > maxBytes) {
@@ -106,6 +123,8 @@ async function submit() {
   }
   notify("");
   setBusy(true);
+  sending = true;
+  editor.clearMark?.();
   let response;
   try {
     response = await fetch(`/api/lessons/${encodeURIComponent(slug)}/submissions`, {
@@ -114,16 +133,20 @@ async function submit() {
       body: JSON.stringify({ code }),
     });
   } catch {
+    sending = false;
     setBusy(false);
     notify("Could not reach the server. Check your connection and submit again; your code is saved.");
     return;
   }
   if (!response.ok) {
+    sending = false;
     setBusy(false);
     notify(await errorMessage(response));
     return;
   }
   const created = await response.json();
+  sending = false;
+  closeViewer();
   follow(created.id, created.position);
   refreshList();
 }
@@ -151,7 +174,12 @@ function follow(id, position) {
     if (following && following.id === id) handler(JSON.parse(e.data));
   });
   on("queued", (e) => { ui.progressText.textContent = queuedText(e.position); });
-  on("started", () => { resetProgress(null); ui.progressText.textContent = "Starting a sandbox for your code…"; });
+  on("started", (e) => {
+    resetProgress(null);
+    // A later attempt: the grading host that had it stopped, and another one picked it up again from the start.
+    ui.progressText.textContent = e.attempt > 1 ? `Grading again on another host (attempt ${e.attempt})…`
+      : "Starting a sandbox for your code…";
+  });
   on("phase", (e) => {
     if (e.phase === "train" && e.epochs) {
       resetProgress(e.epochs);
@@ -215,7 +243,25 @@ function show(submission) {
   shownId = submission.id;
   renderReport(ui.report, submission);
   if (submission.status === "passed") ui.referenceBox.hidden = false;
+  ui.nextLesson.hidden = submission.status !== "passed";
+  markSyntaxError(submission);
   markCurrent();
+}
+
+// ---- a syntax error marked at its line, while the editor holds the code it was found in -----------------------------
+function markSyntaxError(submission) {
+  const report = submission.report || {};
+  ui.errorLine.hidden = true;
+  if (report.failure !== "syntax_error" || typeof submission.code !== "string") return;
+  if (submission.code !== editor.getCode() || !editor.markLine) return;
+  // Check.line says where; older reports only say it in words ("Syntax error on line 3: ...").
+  const checked = (report.checks || []).find((c) => Number.isInteger(c.line));
+  const found = checked ? null : /\bline (\d+)/i.exec(String(report.summary || ""));
+  if (!checked && !found) return;
+  const number = checked ? checked.line : Number(found[1]);
+  const first = String(report.summary || "").split("\n")[0];
+  ui.errorLine.textContent = `Line ${number} is marked in the editor: ${first}`;
+  ui.errorLine.hidden = !editor.markLine(number, first, "error-line");
 }
 
 // ---- the reference solution: the server opens it only after one of the learner's submissions passed -------------
@@ -239,14 +285,46 @@ function markCurrent() {
   }
 }
 
+// Opening one shows its report and its code read-only, as a diff against the editor; only "Restore" changes the editor.
 async function openSubmission(id) {
   const response = await fetch(`/api/submissions/${id}`).catch(() => null);
   if (!response || !response.ok) { notify(response ? await errorMessage(response) : "Could not reach the server."); return; }
   const submission = await response.json();
-  editor.setCode(submission.code);
-  notify(`Submission #${id} is in the editor. Press Ctrl+Z in the editor to get your previous code back.`, "info");
+  notify("");
+  viewing = { id, code: submission.code };
+  ui.viewerTitle.textContent = `Submission #${id} (read only)`;
+  renderDiff();
+  ui.viewer.hidden = false;
   if (["queued", "running"].includes(submission.status)) follow(id, submission.position);
   else show(submission);
+  ui.viewerTitle.focus();
+}
+
+function renderDiff() {
+  const rows = lineDiff(editor.getCode(), viewing.code);
+  const added = rows.filter((r) => r.op === "+").length, removed = rows.filter((r) => r.op === "-").length;
+  ui.viewerSummary.textContent = added || removed
+    ? `Against the code in your editor: ${added} line${added === 1 ? "" : "s"} only in #${viewing.id} (+), ${removed} only in your editor (−).`
+    : `The same as the code in your editor.`;
+  const marks = { " ": ["", "same"], "+": ["+", "added"], "-": ["−", "removed"] };
+  ui.viewerDiff.replaceChildren(...rows.map((r) => h("span", { class: `diff-line diff-${marks[r.op][1]}` },
+    h("span", { class: "diff-op", "aria-hidden": "true" }, marks[r.op][0] || " "),
+    r.op === " " ? null : h("span", { class: "visually-hidden" }, r.op === "+" ? "only in the submission: " : "only in your editor: "),
+    `${r.text}\n`)));
+}
+
+function closeViewer() {
+  viewing = null;
+  ui.viewer.hidden = true;
+}
+
+function restoreViewed() {
+  if (!viewing) return;
+  const id = viewing.id;
+  editor.setCode(viewing.code); // one transaction: Ctrl+Z in the editor brings the previous code back
+  closeViewer();
+  notify(`Submission #${id}'s code is in the editor. Press Ctrl+Z in the editor to get your previous code back.`, "info");
+  editor.focus();
 }
 
 function renderList(items) {
@@ -280,6 +358,15 @@ async function start() {
   await mountEditor();
   ui.submit.addEventListener("click", submit);
   ui.referenceButton.addEventListener("click", toggleReference);
+  ui.restore.addEventListener("click", restoreViewed);
+  ui.closeViewer.addEventListener("click", closeViewer);
+  $("draft-load").addEventListener("click", () => {
+    if (newerDraft) editor.setCode(newerDraft.code); // undoable like any other replacement
+    ui.draftNotice.hidden = true;
+    notify("The other tab's code is in the editor. Press Ctrl+Z in the editor to undo.", "info");
+  });
+  $("draft-dismiss").addEventListener("click", () => { ui.draftNotice.hidden = true; });
+  openDiagrams();
   ui.reset.addEventListener("click", () => {
     editor.setCode(starter);
     notify("The starter code is back. Press Ctrl+Z in the editor to undo.", "info");
@@ -292,6 +379,16 @@ async function start() {
   else if (latest) {
     const response = await fetch(`/api/submissions/${latest.id}`).catch(() => null);
     if (response && response.ok) show(await response.json());
+  }
+}
+
+// ---- diagrams: on a phone a tap opens the picture alone, full size, where it can be zoomed ----------------------------
+function openDiagrams() {
+  for (const img of root.querySelectorAll(".prose img")) {
+    if (img.closest("a")) continue;
+    const link = h("a", { class: "diagram-link", href: img.currentSrc || img.src, target: "_blank", rel: "noopener" });
+    img.replaceWith(link);
+    link.append(img, h("span", { class: "visually-hidden" }, " (opens the diagram full size)"));
   }
 }
 

@@ -1,8 +1,9 @@
 // The grading report: banner, score, checks, metrics against the baseline, loss curve, predictions, log.
 import { h, STATUS_LABELS, percent, fmt, richText } from "/static/js/dom.js";
-import { lossChart, predictionChart } from "/static/js/charts.js";
+import { lossChart, predictionChart, scatterChart } from "/static/js/charts.js";
 
-const ICONS = { passed: "✓", failed: "✗", not_gradable: "!", error: "!" };
+const ICONS = { passed: "✓", failed: "✗", not_gradable: "!", error: "!", superseded: "↻" };
+const LOG_KEY = "rnnlab:v1:loss-log";
 const METRIC_NAMES = { rmse: "RMSE", mae: "MAE", mse: "MSE" };
 let charts = [];
 
@@ -14,8 +15,10 @@ function message(text, cls) {
 }
 
 function banner(submission, report) {
-  const status = submission.status;
-  const heading = status === "passed" ? "Passed — well done!"
+  // Superseded: newer code arrived while this one waited, so this one was simply not graded. Nothing went wrong.
+  const status = report.failure === "superseded" ? "superseded" : submission.status;
+  const heading = status === "superseded" ? "Not graded: you sent newer code"
+    : status === "passed" ? "Passed — well done!"
     : status === "failed" ? "Not passed yet"
     : status === "not_gradable" ? "Your code could not be graded"
     : "Something went wrong on our side";
@@ -180,8 +183,25 @@ function heldoutLine(mode) {
   return null;
 }
 
-function chartFigure(id, caption) {
-  return h("figure", { class: "chart-figure" }, h("div", { class: "chart", id }), h("figcaption", {}, caption));
+function chartFigure(id, caption, controls = null) {
+  return h("figure", { class: "chart-figure" }, controls, h("div", { class: "chart", id }), h("figcaption", {}, caption));
+}
+
+function remembered(key) {
+  try { return localStorage.getItem(key) === "1"; } catch { return false; }
+}
+
+function logToggle() {
+  return h("label", { class: "chart-toggle" },
+    h("input", { type: "checkbox", id: "loss-log", checked: remembered(LOG_KEY) }), " Log scale");
+}
+
+/** Samples with no order between them (ready-made arrays) get a scatter; a series' validation stretch a line. */
+function independentSamples(report) {
+  const validation = (report.plots || {}).validation || {};
+  if (typeof validation.independent === "boolean") return validation.independent;
+  // Only ready-made arrays have these baselines (graders/tasks/sequence_prediction.py); a series has seasonal ones.
+  return (report.baselines || []).some((b) => b.id === "order_blind" || b.id === "linear_flat");
 }
 
 function logBlock(log) {
@@ -205,9 +225,11 @@ export function renderReport(container, submission) {
     baselineTable(report),
     trainingLine(report.training),
     heldoutLine(report.heldout),
-    history.length ? chartFigure("loss-chart", "Training and validation loss per epoch, measured by the grader while it trained your model.") : null,
-    validation && validation.truth ? chartFigure("prediction-chart",
-      "Your predictions against the true series on the validation part (in the data's units).") : null,
+    history.length ? chartFigure("loss-chart", "Training and validation loss per epoch, measured by the grader while it "
+      + "trained your model. A log scale keeps later epochs readable after a large first one.", logToggle()) : null,
+    validation && validation.truth ? chartFigure("prediction-chart", independentSamples(report)
+      ? "Each validation sample's prediction against its true value: points on the dashed diagonal are exact."
+      : "Your predictions against the true series on the validation part (in the data's units).") : null,
     report.plots && report.plots.sample ? samplePlot(report.plots.sample) : null,
     report.plots && report.plots.confusion ? confusionPlot(report.plots.confusion) : null,
     logBlock(report.log),
@@ -215,11 +237,17 @@ export function renderReport(container, submission) {
   container.replaceChildren(...parts);
   container.hidden = false;
   if (history.length) {
-    const chart = lossChart(container.querySelector("#loss-chart"));
+    const toggle = container.querySelector("#loss-log");
+    const chart = lossChart(container.querySelector("#loss-chart"), { log: toggle.checked });
     chart.set(history);
     charts.push(chart);
+    toggle.addEventListener("change", () => {
+      chart.setLog(toggle.checked);
+      try { localStorage.setItem(LOG_KEY, toggle.checked ? "1" : "0"); } catch { /* not remembered */ }
+    });
   }
   if (validation && validation.truth) {
-    charts.push(predictionChart(container.querySelector("#prediction-chart"), validation.truth, validation.prediction || []));
+    const plot = independentSamples(report) ? scatterChart : predictionChart;
+    charts.push(plot(container.querySelector("#prediction-chart"), validation.truth, validation.prediction || []));
   }
 }

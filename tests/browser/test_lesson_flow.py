@@ -138,7 +138,10 @@ def test_broken_code_teaches_and_a_reload_keeps_everything(new_page: Any) -> Non
 
     page.click("#reset")
     expect(page.locator(".cm-content")).to_contain_text("Cropping1D")
-    page.locator(".submission").first.click()  # reopen the submission into the editor
+    page.locator(".submission").first.click()  # opens read-only, a diff against the editor; restore is explicit
+    expect(page.locator("#viewer-diff")).to_contain_text("not markup")
+    assert "not markup" not in editor_text(page)
+    page.click("#viewer-restore")
     expect(page.locator(".cm-content")).to_contain_text("not markup")
     expect(page.locator("#notice")).to_contain_text("is in the editor")
 
