@@ -4,7 +4,7 @@ VENV ?= /opt/rnnlab/venv
 PY := $(VENV)/bin/python
 export RNNLAB_SANDBOX_PYTHON ?= $(PY)
 
-.PHONY: setup serve test lint check-lessons bench
+.PHONY: setup serve test lint check-lessons bench bench-scaleout
 
 setup:
 	bash scripts/setup.sh "$(VENV)"
@@ -21,3 +21,7 @@ test: setup
 
 bench: setup
 	$(PY) bench/grading_latency.py
+
+# 1 then 2 grading hosts on a throwaway PostgreSQL, a burst of submissions over HTTP (docs/deployment.md, Capacity).
+bench-scaleout: setup
+	$(PY) bench/scaleout.py
