@@ -26,7 +26,8 @@ from app.migrate import SchemaError, ensure_schema
 from app.scaffold import scaffold_lesson, task_names
 from app.submission_files import Refused, Submission, collect_submissions, read_submission, refused_report
 from graders import GradeReport, HeldoutMode, SandboxUnavailable, Status, WorkerPool, grade
-from graders.formats import exit_code, to_csv, to_json, to_junit
+from graders.checklist import ListedCheck, lesson_checks
+from graders.formats import exit_code, shorten, to_csv, to_json, to_junit
 from graders.tasks.bars import percent, strongest_margin
 from graders.textsafe import display_text
 
@@ -67,10 +68,13 @@ def _write(target: str, text: str) -> None:
         Path(target).write_text(text, encoding="utf-8")
 
 
-def _write_reports(args: argparse.Namespace, reports: list[GradeReport]) -> bool:
-    """Each requested format on its own, so one that fails loses nothing else; False if any failed."""
+def _write_reports(args: argparse.Namespace, reports: list[GradeReport], checks: list[ListedCheck] | None = None) -> bool:
+    """Each requested format on its own, so one that fails loses nothing else; False if any failed. JUnit and CSV
+    use the lesson's checklist: the same tests and the same points total for every submission."""
     writers: list[tuple[str | None, str, Callable[[list[GradeReport]], str]]] = [
-        (args.json, "JSON", to_json), (args.junit, "JUnit", to_junit), (args.csv, "CSV", to_csv)]
+        (args.json, "JSON", to_json),
+        (args.junit, "JUnit", lambda reports: to_junit(reports, checks=checks)),
+        (args.csv, "CSV", lambda reports: to_csv(reports, checks=checks))]
     ok = True
     for target, name, render in writers:
         if target is None:
@@ -105,13 +109,11 @@ def cmd_grade(settings: Settings, args: argparse.Namespace) -> int:
         pool = _start_pool(settings, size=max(settings.pool_size, args.jobs + 1))
     except SandboxUnavailable as exc:
         return _fail(f"cannot grade: {exc}")
-    total = len(submissions)
-    done = 0
-    lock = threading.Lock()
+    progress = Progress(len(submissions), args.progress_every)
 
     def run(item: Submission) -> GradeReport:
-        nonlocal done
-        started = time.monotonic()
+        name = display_text(str(item.path))  # file names may hold escapes or undecodable bytes
+        progress.start(name)
         try:
             code = read_submission(item, settings.max_code_bytes)
         except Refused as exc:
@@ -119,21 +121,83 @@ def cmd_grade(settings: Settings, args: argparse.Namespace) -> int:
         else:
             report = grade(lesson.grading, code, pool, heldout=settings.heldout_store(), prepared=lesson.prepared,
                            max_code_bytes=settings.max_code_bytes)
-        report.submission = display_text(str(item.path))  # file names may hold escapes or undecodable bytes
+        report.submission = name
         report.lesson = lesson.slug
-        with lock:
-            done += 1
-            print(f"[{done}/{total}] {report.submission}: {report.status.value} score={report.score:.2f} "
-                  f"({time.monotonic() - started:.1f} s) {display_text(report.summary[:100])}", file=sys.stderr)
+        progress.finish(name, report)
         return report
 
+    progress.begin()
     try:
         with ThreadPoolExecutor(max_workers=args.jobs) as executor:
             reports = list(executor.map(run, submissions))
     finally:
+        progress.end()
         pool.close()
-    written = _write_reports(args, reports)
+    print(tally(reports, progress.elapsed()), file=sys.stderr)
+    # every check the lesson defines, known now that a grading ran (a function-cases lesson's come from its cases)
+    checks = lesson_checks(lesson.grading, lesson.prepared) or None
+    written = _write_reports(args, reports, checks)
     return exit_code(reports) if written else SYSTEM_ERROR
+
+
+class Progress:
+    """The terminal's view of a batch: a line per finished submission and, while gradings run, a heartbeat line
+    every few seconds naming them, so a CI log never sits silent through a long training (terminal or not)."""
+
+    def __init__(self, total: int, every: float) -> None:
+        self.total, self.every = total, every
+        self.done = 0
+        self.running: dict[str, float] = {}
+        self.lock = threading.Lock()
+        self.stopped = threading.Event()
+        self.started = time.monotonic()
+        self.thread = threading.Thread(target=self._beat, name="rnnlab-progress", daemon=True)
+
+    def begin(self) -> None:
+        self.started = time.monotonic()
+        if self.every > 0:
+            self.thread.start()
+
+    def end(self) -> None:
+        self.stopped.set()
+        if self.thread.is_alive():
+            self.thread.join()
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def start(self, name: str) -> None:
+        with self.lock:
+            self.running[name] = time.monotonic()
+
+    def finish(self, name: str, report: GradeReport) -> None:
+        with self.lock:
+            seconds = time.monotonic() - self.running.pop(name, time.monotonic())
+            self.done += 1
+            _progress(f"[{self.done}/{self.total}] {name} … {report.status.value.replace('_', ' ')} "
+                      f"{report.score:.2f} ({seconds:.1f} s) {display_text(shorten(report.summary))}")
+
+    def _beat(self) -> None:
+        while not self.stopped.wait(self.every):
+            now = time.monotonic()
+            with self.lock:
+                if not self.running:
+                    continue
+                names = ", ".join(f"{name} ({now - since:.0f} s)" for name, since in self.running.items())
+                _progress(f"[{self.done}/{self.total}] still grading {names}")
+
+
+def _progress(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def tally(reports: list[GradeReport], seconds: float) -> str:
+    """'12 graded: 9 passed, 2 failed, 1 not gradable, 0 errors in 4m12s'."""
+    count = {status: sum(1 for r in reports if r.status is status) for status in Status}
+    minutes, rest = divmod(round(seconds), 60)
+    took = f"{minutes}m{rest:02d}s" if minutes else f"{seconds:.1f}s"
+    return (f"{len(reports)} graded: {count[Status.passed]} passed, {count[Status.failed]} failed, "
+            f"{count[Status.not_gradable]} not gradable, {count[Status.error]} errors in {took}")
 
 
 def _lesson_or_fail(catalog: Catalog, slug: str) -> Lesson:
@@ -287,6 +351,8 @@ def build_parser() -> argparse.ArgumentParser:
     grade_p.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
     grade_p.add_argument("--csv", metavar="FILE", help="write one CSV row per submission")
     grade_p.add_argument("--jobs", type=int, default=1, help="submissions graded in parallel")
+    grade_p.add_argument("--progress-every", type=float, default=10.0, metavar="SECONDS",
+                         help="seconds between 'still grading' lines while a grading runs (0: none)")
     grade_p.set_defaults(func=cmd_grade)
 
     lessons = sub.add_parser("lessons", help="instructor tools")

@@ -120,3 +120,93 @@ def test_refuses_without_bubblewrap_and_says_how_to_install(tmp_path: Path) -> N
                  env={"PATH": str(tmp_path)})  # no bwrap on this PATH
     assert run.returncode == 2
     assert "apt-get install bubblewrap" in run.stderr
+
+
+# --- what a CI log shows: progress, a heartbeat, a tally; one JUnit test list per lesson ----------------------
+
+
+WINDOWS = REPO / "lessons" / "sequence-windows"  # function cases: graded in seconds, no Keras training
+
+
+def test_progress_heartbeat_and_tally(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from app import cli
+    from graders.report import Check, Failure, GradeReport
+
+    class Pool:
+        def close(self) -> None:
+            pass
+
+    def fake_grade(grading: object, code: str, pool: object, *args: object, **kwargs: object) -> GradeReport:
+        if "slow" in code:
+            time.sleep(0.5)
+        if "bad" in code:
+            return GradeReport.not_gradable(Failure.syntax_error, "Syntax error on line 1: invalid syntax")
+        summary = ("2 check(s) failed: Windows hold consecutive values in time order, No window contains its own "
+                   "target (no look-ahead)")
+        return GradeReport.from_checks([Check(id="values", title="Values", passed="fine" in code,
+                                                             points=1 if "fine" in code else 0)],
+                                       summary="All checks passed." if "fine" in code else summary)
+
+    monkeypatch.setattr(cli, "grade", fake_grade)
+    monkeypatch.setattr(cli, "_start_pool", lambda settings, size: Pool())
+    batch = tmp_path / "batch"
+    batch.mkdir()
+    for name, code in (("alice.py", "fine = 1  # slow\n"), ("bob.py", "x = 1\n"), ("carol.py", "bad\n")):
+        (batch / name).write_text(code)
+    code = cli.main(["grade", "sequence-windows", str(batch), "--progress-every", "0.1"])
+    err = capsys.readouterr().err
+    assert code == 1
+    lines = err.splitlines()
+    progress = [line for line in lines if line.startswith("[") and "still grading" not in line]
+    assert progress[0].startswith(f"[1/3] {batch / 'alice.py'} … passed 1.00 (")
+    assert progress[1].startswith(f"[2/3] {batch / 'bob.py'} … failed 0.00 (")
+    assert progress[1].endswith("2 check(s) failed: Windows hold consecutive values in time order, No window "
+                                "contains its own…")  # at a word boundary, never mid-word
+    assert progress[2].startswith(f"[3/3] {batch / 'carol.py'} … not gradable 0.00 (")
+    heartbeats = [line for line in lines if "still grading" in line]
+    assert heartbeats and all(line.startswith(f"[0/3] still grading {batch / 'alice.py'} (") for line in heartbeats)
+    assert lines[-1].startswith("3 graded: 1 passed, 1 failed, 1 not gradable, 0 errors in ")
+
+
+def test_tally_counts_every_status() -> None:
+    from app.cli import tally
+    from graders.report import GradeReport, Status
+
+    reports = [GradeReport(status=status) for status in
+               [Status.passed] * 9 + [Status.failed] * 2 + [Status.not_gradable]]
+    assert tally(reports, 252.4) == "12 graded: 9 passed, 2 failed, 1 not gradable, 0 errors in 4m12s"
+    assert tally(reports[:1], 33.06) == "1 graded: 1 passed, 0 failed, 0 not gradable, 0 errors in 33.1s"
+
+
+@pytest.mark.sandbox
+def test_junit_lists_the_same_checks_for_every_submission(tmp_path: Path) -> None:
+    batch = tmp_path / "batch"
+    batch.mkdir()
+    shutil.copy(WINDOWS / "solution.py", batch / "alice.py")
+    shutil.copy(WINDOWS / "starter.py", batch / "bob.py")
+    (batch / "carol.py").write_text("def make_windows(:\n")
+    out = tmp_path / "out"
+    run = rnnlab("grade", "sequence-windows", str(batch), "--json", str(out.with_suffix(".json")),
+                 "--junit", str(out.with_suffix(".xml")), "--csv", str(out.with_suffix(".csv")))
+    assert run.returncode == 1, run.stderr
+    reports = {Path(r["submission"]).name: r for r in json.loads(out.with_suffix(".json").read_text())["submissions"]}
+    assert [reports[n]["status"] for n in ("alice.py", "bob.py", "carol.py")] == ["passed", "failed", "not_gradable"]
+    suites = {Path(s.get("name") or "").name: s for s in ET.parse(out.with_suffix(".xml")).getroot()}
+    expected = ["grading", *(check["id"] for check in reports["alice.py"]["checks"])]
+    assert len(expected) > 3
+    for suite in suites.values():
+        assert [case.get("name") for case in suite.findall("testcase")] == expected
+        assert suite.get("tests") == str(len(expected))
+    carol = suites["carol.py"]
+    reached = [c for c in carol.findall("testcase") if c.find("skipped") is None]
+    assert [c.get("name") for c in reached] == ["grading"]
+    assert all((c.find("skipped").get("message") or "").startswith("not reached: not gradable: Syntax error")  # type: ignore[union-attr]
+               for c in carol.findall("testcase")[1:])
+    rows = {Path(r["submission"]).name: r for r in csv.DictReader(io.StringIO(out.with_suffix(".csv").read_text()))}
+    total = str(len(expected) - 1)
+    assert [rows[n]["max_points"] for n in ("alice.py", "bob.py", "carol.py")] == [total] * 3
+    assert rows["alice.py"]["points"] == total and rows["alice.py"]["metric"] == "cases_passed"
+    assert "3 graded: 1 passed, 1 failed, 1 not gradable, 0 errors in " in run.stderr

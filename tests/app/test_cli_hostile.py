@@ -378,7 +378,7 @@ def test_the_cli_applies_the_setting(
 def test_a_crashing_writer_keeps_the_other_formats_and_exits_2(
         capsys: pytest.CaptureFixture[str], tmp_path: Path, batch: Path, fake_grade: FakeGrade,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(reports: list[GradeReport]) -> str:
+    def broken(reports: list[GradeReport], **options: Any) -> str:
         raise RuntimeError("boom \x1b[2K")
     monkeypatch.setattr(cli, "to_junit", broken)
     run = grade_cli(capsys, tmp_path / "out", str(batch))
