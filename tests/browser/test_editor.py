@@ -177,9 +177,14 @@ def test_dark_theme_follows_the_system(new_page: Any, browser: Any, base_url: st
 
     def dark(p: Any) -> None:
         p.emulate_media(color_scheme="dark")
-        p.wait_for_selector(".cm-editor")
 
-    assert axe_violations(browser, base_url, f"/lessons/{FAST}", "lesson-dark", dark) == []
+    def dark_lesson(p: Any) -> None:
+        dark(p)
+        p.wait_for_selector(".cm-editor")
+        p.click("#hint-next")
+
+    assert axe_violations(browser, base_url, f"/lessons/{FAST}", "lesson-dark", dark_lesson) == []
+    assert axe_violations(browser, base_url, "/lessons/what-is-an-rnn", "lesson-dark-prose", dark_lesson) == []
     assert axe_violations(browser, base_url, "/", "course-dark", dark) == []
 
 
