@@ -38,6 +38,9 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     if not settings.scaled:
         return fail("a grading host needs the shared PostgreSQL database: set RNNLAB_DATABASE_URL="
                     "postgresql+psycopg://… (the embedded SQLite default grades inside `rnnlab serve`)")
+    if settings.worker_stalled_s <= 2 * settings.worker_heartbeat_s:
+        return fail("RNNLAB_WORKER_STALLED_S must be more than twice RNNLAB_WORKER_HEARTBEAT_S, or a live host that "
+                    "missed one beat would be presumed dead and its jobs graded twice")
     jobs = args.host_jobs if args.host_jobs is not None else settings.worker_jobs
     if jobs < 1:
         return fail("--jobs must be at least 1")

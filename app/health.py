@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from app.database import Database
 
@@ -83,6 +83,9 @@ def storage_failure(exc: BaseException) -> str | None:
             return "The database cannot be reached."
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return "The database connection was lost."
+    if isinstance(exc, OperationalError) and type(orig).__module__.startswith("psycopg") and state is None:
+        # psycopg's failures to connect (server restarting, socket gone) carry no SQLSTATE: unreachable, not a bug.
+        return "The database cannot be reached."
     return None
 
 

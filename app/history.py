@@ -167,6 +167,15 @@ class History:
         return RegradeItem(grading_id=row.id, regrade_id=row.regrade_id, submission=Submission.from_row(submission),
                            attempt=row.attempt)
 
+    def release_grading(self, item: RegradeItem) -> bool:
+        """As Store.release, for a regrade item whose host was stopping."""
+        with self._session() as session:
+            released = session.execute(update(GradingRow).where(
+                GradingRow.id == item.grading_id, GradingRow.attempt == item.attempt,
+                GradingRow.status == SubmissionStatus.running.value).values(
+                status=SubmissionStatus.queued.value, attempt=item.attempt - 1))
+            return bool(getattr(released, "rowcount", 0))
+
     def queued_gradings(self, regrade_id: int) -> list[int]:
         """The regrade's gradings still waiting (each becomes a job on the PostgreSQL backend)."""
         with self._session() as session:
@@ -190,7 +199,8 @@ class History:
             grading.status, grading.score, grading.report, grading.graded = status.value, score, report, moment
             grading.grader_version, grading.lesson_version = grader_version, lesson_version
             submission = session.get(SubmissionRow, item.submission.id)
-            if submission is not None:
+            # An error is ours (or the item was lost): it goes in the history, never over the learner's last result.
+            if submission is not None and status is not SubmissionStatus.error:
                 submission.status, submission.score, submission.report = status.value, score, report
             regrade = session.get(RegradeRow, item.regrade_id)
             if regrade is None:

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 from app.catalog import Lesson
 from app.events import Bell, EventLog
 from app.history import History, Regrade, RegradeItem
-from app.store import Store, Submission, SubmissionStatus
+from app.store import EveryoneFull, LearnerFull, Store, Submission, SubmissionStatus
 from app.submission_grader import Abandoned, GradingObserver, SubmissionGrader
 from graders import GradeReport, HeldoutStore, WorkerPool, grade
 from graders.grading import syntax_report
@@ -179,13 +179,16 @@ class GradingQueue:
 
 def add_if_room(store: Store, learner_id: int, lesson: str, code: str, max_queued_per_learner: int) -> Submission:
     """Store a new queued submission, or raise QueueFull when the learner (or everyone) already has enough waiting.
-    The caller holds a lock so that the count and the insert do not interleave with another request."""
-    if store.count_active(learner_id) >= max_queued_per_learner:
+    The count and the insert are one transaction that locks the learner's row (app/store.py), so two requests, even on
+    two web replicas, cannot both slip under the limit."""
+    try:
+        return store.add_submission_if_room(learner_id, lesson, code, max_active=max_queued_per_learner,
+                                            max_queued=MAX_QUEUED_TOTAL)
+    except LearnerFull:
         raise QueueFull(f"You already have {max_queued_per_learner} submission(s) waiting to be graded; try again "
-                        f"when one has finished (about {RETRY_AFTER_S} s).")
-    if store.count_by_status()["queued"] >= MAX_QUEUED_TOTAL:
-        raise QueueFull("The grader is very busy right now; please try again in a minute.", 60)
-    return store.add_submission(learner_id, lesson, code)
+                        f"when one has finished (about {RETRY_AFTER_S} s).") from None
+    except EveryoneFull:
+        raise QueueFull("The grader is very busy right now; please try again in a minute.", 60) from None
 
 
 def answer_syntax_error(store: Store, submission: Submission) -> Submission | None:

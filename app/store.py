@@ -10,14 +10,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, delete, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import case, delete, exists, func, select, update
+from sqlalchemy.orm import Session, aliased
 
 from app.database import Database, as_utc, now
 from app.events import add_event
 from app.tables import GradingRow, LearnerRow, SubmissionRow
 
 UNKNOWN_VERSION = "unknown"
+
+
+class LearnerFull(Exception):
+    """The learner already has as many submissions waiting as allowed."""
+
+
+class EveryoneFull(Exception):
+    """The whole queue is as long as allowed."""
 
 
 class SubmissionStatus(enum.StrEnum):
@@ -112,6 +120,26 @@ class Store:
             session.flush()
             return Submission.from_row(row)
 
+    def add_submission_if_room(self, learner_id: int, lesson: str, code: str, *, max_active: int,
+                               max_queued: int) -> Submission:
+        """add_submission, unless the learner already has `max_active` queued or running (LearnerFull) or everyone
+        has `max_queued` queued (QueueFull). On PostgreSQL the learner's row is locked first, so two web replicas
+        taking the same learner's submissions at once count one after the other; SQLite has a single writer."""
+        with self._session() as session:
+            session.execute(select(LearnerRow.id).where(LearnerRow.id == learner_id).with_for_update())
+            active = session.scalar(select(func.count()).where(SubmissionRow.learner_id == learner_id,
+                                                               SubmissionRow.status.in_(ACTIVE)))
+            if int(active or 0) >= max_active:
+                raise LearnerFull(learner_id)
+            queued = session.scalar(select(func.count()).where(SubmissionRow.status == SubmissionStatus.queued.value))
+            if int(queued or 0) >= max_queued:
+                raise EveryoneFull()
+            row = SubmissionRow(learner_id=learner_id, lesson=lesson, code=code,
+                                status=SubmissionStatus.queued.value, created=now())
+            session.add(row)
+            session.flush()
+            return Submission.from_row(row)
+
     def get_submission(self, submission_id: int) -> Submission | None:
         with self._session() as session:
             row = session.get(SubmissionRow, submission_id)
@@ -148,9 +176,14 @@ class Store:
             return int(ahead or 0) + 1
 
     def claim_next(self) -> Submission | None:
-        """Oldest queued submission, now marked running under a new attempt. SKIP LOCKED keeps two claimers apart on
-        PostgreSQL."""
-        query = (select(SubmissionRow).where(SubmissionRow.status == SubmissionStatus.queued.value)
+        """Oldest queued submission of a learner who has none running, now marked running under a new attempt. SKIP
+        LOCKED keeps two claimers apart on PostgreSQL; the embedded queue also claims under one lock."""
+        busy = aliased(SubmissionRow)
+        learner_busy = exists().where(busy.learner_id == SubmissionRow.learner_id,
+                                      busy.status == SubmissionStatus.running.value)
+        # One worker per learner: a learner's next submission waits while their previous one is being graded, so
+        # nobody can hold every grading thread (the scaled layout gets the same from procrastinate's job locks).
+        query = (select(SubmissionRow).where(SubmissionRow.status == SubmissionStatus.queued.value, ~learner_busy)
                  .order_by(SubmissionRow.id).limit(1).with_for_update(skip_locked=True))
         with self._session() as session:
             while (row := session.scalars(query).first()) is not None:
@@ -212,6 +245,16 @@ class Store:
         session.flush()
         add_event(session, row.id, row.attempt, {"event": "started", "attempt": row.attempt})
         return Submission.from_row(row)
+
+    def release(self, submission_id: int, attempt: int) -> bool:
+        """A grading that stopped without a verdict because its host was stopping (not dying): back to 'queued', and
+        the attempt given back, so planned restarts never count towards MAX_ATTEMPTS. Fenced; False if not current."""
+        with self._session() as session:
+            released = session.execute(update(SubmissionRow).where(
+                SubmissionRow.id == submission_id, SubmissionRow.attempt == attempt,
+                SubmissionRow.status == SubmissionStatus.running.value).values(
+                status=SubmissionStatus.queued.value, started=None, attempt=attempt - 1))
+            return bool(getattr(released, "rowcount", 0))
 
     def set_job(self, submission_id: int, job_id: int) -> None:
         with self._session() as session:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
+
+from sqlalchemy.exc import DBAPIError
 
 from app.catalog import Lesson
 from app.events import EventLog
@@ -21,6 +23,7 @@ from graders import GradeReport, HeldoutStore, Status, WorkerPool
 from graders.protocol import Event, ReportEvent
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # A submission whose grading was started this many times without a result (its host died each time, or it kills the
 # host) becomes a clear error for an operator instead of an endless loop.
@@ -40,6 +43,21 @@ class GradingObserver(Protocol):
     def observe_grading(self, lesson: str, priority: str, status: str, seconds: float) -> None: ...
 
     def observe_lost(self) -> None: ...
+
+
+RECORD_RETRIES_S = (0.2, 0.5, 1.0, 2.0, 4.0, 8.0, 15.0)  # ~30 s: a database restart or a busy moment passes
+
+
+def _retrying(write: Callable[[], T], what: str) -> T:
+    """A result already computed is not thrown away because the database hiccuped (busy, restarting, I/O error):
+    the write is fenced and idempotent, so it is tried again with backoff before giving up."""
+    for pause in RECORD_RETRIES_S:
+        try:
+            return write()
+        except DBAPIError as exc:
+            log.warning("could not record %s (%s); trying again in %.1f s", what, exc.__class__.__name__, pause)
+            time.sleep(pause)
+    return write()
 
 
 class Abandoned(Exception):
@@ -70,7 +88,9 @@ class SubmissionGrader:
             return self._record(submission, report, started)
         report = self._grade(submission, lambda event: self._on_event(submission, event))
         if self.stopping() and report.status not in (Status.passed, Status.failed):
-            # The pool was closed under it: a killed worker says nothing about the learner's code.
+            # The pool was closed under it: a killed worker says nothing about the learner's code. Planned, so the
+            # attempt is given back (released) rather than counted as lost.
+            self.store.release(submission.id, submission.attempt)
             raise Abandoned(f"submission {submission.id}")
         report.submission = str(submission.id)
         return self._record(submission, report, started)
@@ -78,10 +98,10 @@ class SubmissionGrader:
     def _record(self, submission: Submission, report: GradeReport, started: float) -> Submission | None:
         if report.status is Status.error:
             log.error("submission %d ended in a system error: %s", submission.id, report.summary)
-        finished = self.store.finish_attempt(submission.id, submission.attempt, SubmissionStatus(report.status.value),
-                                             report.score, report.model_dump(mode="json"),
-                                             grader_version=grader_version(),
-                                             lesson_version=self._lesson_version(submission.lesson))
+        finished = _retrying(lambda: self.store.finish_attempt(
+            submission.id, submission.attempt, SubmissionStatus(report.status.value), report.score,
+            report.model_dump(mode="json"), grader_version=grader_version(),
+            lesson_version=self._lesson_version(submission.lesson)), f"the result of submission {submission.id}")
         if finished is None:
             log.warning("submission %d attempt %d finished after a newer attempt took over: result discarded",
                         submission.id, submission.attempt)
@@ -111,11 +131,13 @@ class SubmissionGrader:
         else:
             report = self._grade(submission, None)  # nobody follows a regrade live
         if self.stopping() and report.status not in (Status.passed, Status.failed):
+            self.history.release_grading(item)
             raise Abandoned(f"regrade item {item.grading_id}")
         report.submission = str(submission.id)
-        done = self.history.finish_regrade_item(item, SubmissionStatus(report.status.value), report.score,
-                                                report.model_dump(mode="json"), grader_version=grader_version(),
-                                                lesson_version=self._lesson_version(submission.lesson))
+        done = _retrying(lambda: self.history.finish_regrade_item(
+            item, SubmissionStatus(report.status.value), report.score, report.model_dump(mode="json"),
+            grader_version=grader_version(), lesson_version=self._lesson_version(submission.lesson)),
+            f"regrade item {item.grading_id}")
         if done is not None and self.observer is not None:
             self.observer.observe_grading(submission.lesson, "regrade", report.status.value,
                                           time.monotonic() - started)

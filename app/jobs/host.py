@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import procrastinate
+from procrastinate.jobs import Status
 from procrastinate.worker import Worker
 from sqlalchemy import text
 
@@ -74,6 +74,8 @@ class GradingHost:
         self.deferrer = make_app(database.url, sync=True)  # the reconciler defers from a thread
         register_tasks(self.deferrer, self.grade_submission, self.grade_regrade_item)
         self.worker: Worker | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._draining: asyncio.Future[None] | None = None
         self.name = options.name or f"{socket.gethostname()}-{id(self):x}"
 
     # -- the jobs (run in procrastinate's threads)
@@ -116,10 +118,13 @@ class GradingHost:
                 upkeep = asyncio.create_task(self._upkeep(), name="grading-host-upkeep")
                 if ready is not None:
                     ready()
+                self._loop = loop
                 try:
                     await self.worker.run()
                 finally:
                     upkeep.cancel()
+                    if self._draining is not None:
+                        self._draining.cancel()
             finally:
                 self.deferrer.close()
         log.info("grading host %s stopped", self.name)
@@ -131,9 +136,24 @@ class GradingHost:
         log.warning("grading host %s stopping: no new jobs; %.0f s for the ones in flight", self.name,
                     self.options.drain_s)
         self.worker.stop()
+        if self._loop is not None and self._draining is None:
+            # procrastinate stops its heartbeat as soon as it is asked to stop; while the jobs in flight finish, this
+            # host must still look alive, or another would take them over and grade them a second time.
+            self._loop.call_soon_threadsafe(self._start_draining_heartbeat)
         timer = threading.Timer(self.options.drain_s, self._release)
         timer.daemon = True
         timer.start()
+
+    def _start_draining_heartbeat(self) -> None:
+        self._draining = asyncio.ensure_future(self._heartbeat_while_draining())
+
+    async def _heartbeat_while_draining(self) -> None:
+        while self.worker is not None and self.worker.worker_id is not None:
+            try:
+                await self.app.job_manager.update_heartbeat(self.worker.worker_id)
+            except Exception:  # noqa: BLE001 - PostgreSQL away: the next beat may get through
+                log.warning("draining host %s could not send its heartbeat", self.name)
+            await asyncio.sleep(self.options.heartbeat_s)
 
     def _release(self) -> None:
         self._released.set()
@@ -152,16 +172,22 @@ class GradingHost:
                 log.warning("grading host upkeep failed; retrying", exc_info=True)
 
     async def _retry_stalled(self) -> None:
-        """Jobs whose host stopped heart-beating go back to 'todo' (another host takes them; the result of the old
-        one, should it wake up, is fenced out by the attempt number)."""
+        """Jobs whose host stopped heart-beating are ended as failed and deferred again as NEW jobs (same task, lock
+        and priority). Not retried in place: the presumed-dead host, should it wake, would otherwise finish the very
+        job another host is running and free the learner's lock early. Its result is fenced out by the attempt
+        number; its late finish hits a dead job id. Of two hosts that notice the same job, only the one whose
+        doing -> failed succeeds defers the new job."""
         stalled = await self.app.job_manager.get_stalled_jobs(queue=QUEUE,
                                                               seconds_since_heartbeat=self.options.stalled_s)
         for job in stalled:
+            assert job.id is not None
             try:
-                await self.app.job_manager.retry_job(job)
-            except procrastinate.exceptions.ProcrastinateException:
-                continue  # another host retried it first
-            log.warning("job %s (%s) was on a host that stopped answering: re-queued", job.id, job.task_name)
+                await self.app.job_manager.finish_job_by_id_async(job.id, status=Status.FAILED, delete_job=False)
+            except Exception:  # noqa: BLE001 - another host ended it first (or it just finished): nothing to do
+                continue
+            await self.app.configure_task(job.task_name, lock=job.lock, priority=job.priority,
+                                          queue=job.queue).defer_async(**job.task_kwargs)
+            log.warning("job %s (%s) was on a host that stopped answering: deferred again", job.id, job.task_name)
             if self.observer is not None:
                 self.observer.observe_lost()
 
@@ -179,10 +205,12 @@ class GradingHost:
                 "AND j.status IN ('todo', 'doing') AND (j.args->>'submission_id')::bigint = s.id) ORDER BY s.id"),
                 {"grace": self.options.reconcile_grace_s, "task": GRADE_SUBMISSION}).all()
             gradings = session.scalars(text(
-                "SELECT g.id FROM gradings g WHERE g.status IN ('queued', 'running') "
-                "AND g.regrade_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM procrastinate_jobs j "
+                "SELECT g.id FROM gradings g JOIN regrades r ON r.id = g.regrade_id "
+                "WHERE g.status IN ('queued', 'running') AND r.created < now() - make_interval(secs => :grace) "
+                "AND NOT EXISTS (SELECT 1 FROM procrastinate_jobs j "
                 "WHERE j.task_name = :task AND j.status IN ('todo', 'doing') "
-                "AND (j.args->>'grading_id')::bigint = g.id) ORDER BY g.id"), {"task": GRADE_REGRADE_ITEM}).all()
+                "AND (j.args->>'grading_id')::bigint = g.id) ORDER BY g.id"),
+                {"grace": self.options.reconcile_grace_s, "task": GRADE_REGRADE_ITEM}).all()
             for submission_id, _learner in orphans:
                 submission = self.store.get_submission(int(submission_id))
                 if submission is not None and submission.status.value in (SubmissionStatus.queued.value,

@@ -50,7 +50,7 @@ class JobQueue:
 
     def enqueue(self, learner_id: int, lesson: str, code: str) -> Submission:
         """Store a new submission and defer its job. Raises QueueFull when the learner is at their limit."""
-        with self._enqueue_lock:  # per replica; across replicas the limit can be overshot by one or two, never more
+        with self._enqueue_lock:  # the database serialises a learner's submits across replicas (add_if_room)
             submission = add_if_room(self.store, learner_id, lesson, code, self.max_queued_per_learner)
         if answered := answer_syntax_error(self.store, submission):  # no job, and it supersedes nothing
             return answered

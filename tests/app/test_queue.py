@@ -89,7 +89,9 @@ def test_a_grading_cut_short_by_shutdown_is_not_recorded_and_resumes(database: D
     queue.stop()
     release.set()  # what pool.close() does to a grading in flight
     queue.join()
-    assert store.get_submission(submission.id).status is SubmissionStatus.running  # type: ignore[union-attr]
+    released = store.get_submission(submission.id)  # back in the queue, its attempt given back: a planned stop
+    assert released is not None and released.status is SubmissionStatus.queued and released.attempt == 0
+    assert released.report is None
 
     monkeypatch.setattr(queue_module, "grade", FakeGrader())
     again = GradingQueue(store, {"a": FakeLesson()}.get, pool=None)  # type: ignore[arg-type]

@@ -91,8 +91,8 @@ def test_list_is_newest_first_per_learner_and_lesson(store: Store) -> None:
 
 
 def test_two_claimers_at_once_take_disjoint_submissions_and_together_all(store: Store) -> None:
-    learner = store.create_learner()
-    ids = {store.add_submission(learner, "lesson", f"# {n}").id for n in range(50)}
+    # 50 learners: claim_next gives each learner one worker at a time (tested below), so one learner's 50 would not do
+    ids = {store.add_submission(store.create_learner(), "lesson", f"# {n}").id for n in range(50)}
     claimed: list[list[int]] = [[], []]
     failures: list[BaseException] = []
     start = threading.Barrier(2)
@@ -139,3 +139,14 @@ def test_a_late_attempt_is_fenced_out_and_a_result_is_written_once(store: Store)
         (1, "started"), (2, "started"), (2, "report")]
     with pytest.raises(KeyError):
         store.finish_attempt(submission.id + 1, 1, SubmissionStatus.passed, 1.0, {})
+
+
+def test_a_learner_with_a_submission_running_gets_no_second_worker(store: Store) -> None:
+    ada, bob = store.create_learner(), store.create_learner()
+    first, second = store.add_submission(ada, "a", "1"), store.add_submission(ada, "b", "2")
+    theirs = store.add_submission(bob, "a", "3")
+    assert store.claim_next().id == first.id  # type: ignore[union-attr]
+    assert store.claim_next().id == theirs.id  # type: ignore[union-attr]  # ada's second waits; bob goes first
+    assert store.claim_next() is None
+    store.finish(first.id, SubmissionStatus.passed, 1.0, {})
+    assert store.claim_next().id == second.id  # type: ignore[union-attr]
