@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import sys
+import time
 
 from app.catalog import LessonError
 from app.config import Settings
@@ -18,6 +19,7 @@ from graders import SandboxUnavailable, WorkerPool, grade
 from graders.sandbox import preflight
 
 log = logging.getLogger(__name__)
+RESTART_S = 5  # after an unexpected stop of the worker loop (its jobs' heartbeats lapse; other hosts take them over)
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -76,7 +78,13 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     print(f"rnnlab worker {host.name}: {jobs} job(s) at a time on {display_url(database.url)}", file=sys.stderr,
           flush=True)
     try:
-        asyncio.run(host.run())
+        while True:
+            try:
+                asyncio.run(host.run())
+                break  # stopped on purpose (SIGTERM/SIGINT)
+            except Exception:  # noqa: BLE001 - e.g. PostgreSQL away longer than procrastinate's pool waits: go again
+                log.exception("grading host %s stopped unexpectedly; starting again in %d s", host.name, RESTART_S)
+                time.sleep(RESTART_S)
     finally:
         pool.close()
         if server is not None:

@@ -20,6 +20,7 @@ import os
 import secrets
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -83,13 +84,18 @@ class HeldoutStore:
 
     def _instance_secret(self) -> bytes:
         path = self._ensure_dir() / "instance-secret"
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(fd, "w") as fh:
-                fh.write(secrets.token_hex(32))
+        if not path.exists():
+            # Written whole to a private temporary name, then linked into place: link() fails if another process (a
+            # second grading host on the same data dir) got there first, and nobody ever reads a half-written secret.
+            fd, temporary = tempfile.mkstemp(prefix=".instance-secret-", dir=path.parent)
+            try:
+                with os.fdopen(fd, "w") as fh:
+                    fh.write(secrets.token_hex(32))
+                os.link(temporary, path)
+            except FileExistsError:
+                pass
+            finally:
+                os.unlink(temporary)
         with open(path, encoding="ascii") as fh:
             text = fh.read().strip()
         if len(text) < 32:
