@@ -15,7 +15,9 @@ class SubmissionCreate(BaseModel):
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"code": "import keras\n\nWINDOW = 24\n..."}]})
 
-    code: str = Field(description="The whole Python module, as in the editor (UTF-8, at most max_code_bytes).")
+    # Not empty and not only whitespace: the route answers 422 for those (app/routes/submission_body.py).
+    code: str = Field(min_length=1, pattern=r"\S", description="The whole Python module, as in the editor (UTF-8, "
+                      "at most max_code_bytes, not only whitespace).")
 
 
 class SubmissionCreated(BaseModel):

@@ -33,8 +33,22 @@ LOG_PAGE = 500  # rows read per query: a long backlog streams in pages
 SSE_POLL_S = 3.0  # re-read the log even without a ring: a lost notification delays an event by this much, no more
 Slug = Annotated[str, Path(max_length=100)]
 SubmissionId = Annotated[int, Path(ge=1, le=2**62, description="A submission id.")]
+# One event of the stream, as OpenAPI 3.2 documents an item of text/event-stream: `data` is the event as JSON, its
+# `event` field the same as the SSE event name.
+SSE_EVENT: dict[str, Any] = {
+    "type": "object", "required": ["event", "data"],
+    "properties": {"event": {"type": "string", "description": "queued, started, phase, epoch, report, ..."},
+                   "data": {"type": "string", "contentMediaType": "application/json"},
+                   "id": {"type": "string", "description": "Logged events only: send it back as Last-Event-ID."},
+                   "retry": {"type": "integer", "minimum": 0}}}
 ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorPublic} for code in (400, 404, 413, 415, 422, 429)}
 WRITE_ERRORS: dict[int | str, dict[str, Any]] = {**ERRORS, 403: {"model": ErrorPublic}}
+
+
+def python_source(description: str) -> dict[int | str, dict[str, Any]]:
+    """A 200 of Python source, documented as served (text/x-python). The route's response_class stays the plain
+    Response: a PlainTextResponse class would also document the JSON error answers as text/plain."""
+    return {200: {"description": description, "content": {"text/x-python": {"schema": {"type": "string"}}}}}
 
 
 def known_lesson(slug: Slug, state: State) -> str:
@@ -157,8 +171,9 @@ def _last_event_id(header: str | None) -> int:
     return 0
 
 
-@router.get("/api/submissions/{submission_id}/events", tags=["submissions"], responses=ERRORS,
-            response_class=StreamingResponse)
+@router.get("/api/submissions/{submission_id}/events", tags=["submissions"], response_class=StreamingResponse,
+            responses={**ERRORS, 200: {"description": "The grading's events as a Server-Sent Events stream.",
+                                       "content": {"text/event-stream": {"itemSchema": SSE_EVENT}}}})
 async def submission_events(submission_id: SubmissionId, state: State, learner_id: OptionalLearner,
                             last_event_id: Annotated[str | None, Header(include_in_schema=False)] = None
                             ) -> StreamingResponse:
@@ -171,7 +186,8 @@ async def submission_events(submission_id: SubmissionId, state: State, learner_i
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 
-@router.get("/lessons/{slug}/starter.py", response_class=PlainTextResponse, tags=["lessons"], responses=ERRORS)
+@router.get("/lessons/{slug}/starter.py", response_class=Response, tags=["lessons"],
+            responses={**ERRORS, **python_source("The starter module.")})
 def starter(slug: Slug, state: State) -> PlainTextResponse:
     """The code the editor starts with."""
     lesson = state.course.lesson(slug)
@@ -181,8 +197,8 @@ def starter(slug: Slug, state: State) -> PlainTextResponse:
                              headers={"Content-Disposition": f'inline; filename="{slug}-starter.py"'})
 
 
-@router.get("/api/lessons/{slug}/solution", response_class=PlainTextResponse, tags=["lessons"],
-            responses={**ERRORS, 403: {"model": ErrorPublic}})
+@router.get("/api/lessons/{slug}/solution", response_class=Response, tags=["lessons"],
+            responses={**ERRORS, 403: {"model": ErrorPublic}, **python_source("The reference solution.")})
 def reference_solution(slug: KnownLesson, state: State, learner_id: OptionalLearner) -> PlainTextResponse:
     """The lesson's reference solution, to compare with your own: only once one of your submissions has passed.
 

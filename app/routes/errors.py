@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Mount
 
 from app.health import RETRY_AFTER_S, FailureLog, storage_failure
 
@@ -21,6 +22,9 @@ storage_failures = FailureLog()
 
 TITLES = {400: "Bad request", 401: "Log in first", 403: "Not allowed", 404: "Not found", 409: "Conflict", 405: "Method not allowed", 413: "Too large", 415: "Wrong format",
           422: "Invalid request", 429: "Too many requests", 500: "Something went wrong", 503: "Unavailable"}
+
+
+ALLOW_CANDIDATES = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 
 
 def _wants_html(request: Request) -> bool:
@@ -61,13 +65,31 @@ def describe_validation(errors: list[Any]) -> str:
     return "; ".join(parts) or "Invalid request."
 
 
+def _allowed_methods(request: Request) -> str:
+    """Every method some route serves at this path. Starlette's 405 names only the methods of the first route whose
+    path matched, and GET and POST of one URL are two routes: the Allow header left out the others."""
+    scope = request.scope
+    allowed = []
+    for method in ALLOW_CANDIDATES:
+        probe = {"type": "http", "method": method, "path": scope["path"], "root_path": scope.get("root_path", ""),
+                 "headers": [], "query_string": b""}
+        # A Mount (static files) matches any method under its prefix; it answers its own 405s.
+        if any(route.matches(probe)[0] is Match.FULL for route in request.app.router.routes
+               if not isinstance(route, Mount)):
+            allowed.append(method)
+    return ", ".join(allowed)
+
+
 def add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         detail = exc.detail if isinstance(exc.detail, str) else TITLES.get(exc.status_code, "Error")
         if exc.status_code == 404 and detail == "Not Found":
             detail = f"There is nothing at {request.url.path}."
-        return _answer(request, exc.status_code, detail, getattr(exc, "headers", None))
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405 and (allowed := _allowed_methods(request)):
+            headers = {**(headers or {}), "Allow": allowed}
+        return _answer(request, exc.status_code, detail, headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
