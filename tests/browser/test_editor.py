@@ -187,6 +187,12 @@ def test_dark_theme_follows_the_system(new_page: Any, browser: Any, base_url: st
     assert axe_violations(browser, base_url, "/lessons/what-is-an-rnn", "lesson-dark-prose", dark_lesson) == []
     assert axe_violations(browser, base_url, "/", "course-dark", dark) == []
 
+    def dark_docs(p: Any) -> None:
+        dark(p)
+        p.wait_for_selector(".opblock")
+
+    assert axe_violations(browser, base_url, "/docs", "docs-dark", dark_docs) == []
+
 
 def test_diagrams_open_full_size_on_a_phone(new_page: Any) -> None:
     page = new_page(viewport=PHONE, is_mobile=True, has_touch=True)
