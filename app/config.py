@@ -143,9 +143,10 @@ class Settings(BaseSettings):
     )
 
     def lessons_dir_note(self) -> str | None:
-        """Where the lessons come from when it is not the installed checkout's folder (the CLI says so), else None."""
+        """Where the lessons come from when the current folder chose them (the CLI says so), else None: the installed
+        checkout's folder is the default, and RNNLAB_LESSONS_DIR was the operator's own explicit choice."""
         if "lessons_dir" in self.model_fields_set:
-            return f"lessons from {self.lessons_dir} (RNNLAB_LESSONS_DIR)"
+            return None
         if self.lessons_dir != INSTALLED_LESSONS:
             return (f"lessons from {self.lessons_dir} (the current folder is a course folder; RNNLAB_LESSONS_DIR "
                     "overrides)")

@@ -67,7 +67,7 @@ def test_the_environment_variable_wins_over_the_course_folder(tmp_path: Path, mo
     monkeypatch.setenv("RNNLAB_LESSONS_DIR", str(tmp_path / "elsewhere"))
     settings = Settings()
     assert settings.lessons_dir == tmp_path / "elsewhere"
-    assert settings.lessons_dir_note() == f"lessons from {tmp_path / 'elsewhere'} (RNNLAB_LESSONS_DIR)"
+    assert settings.lessons_dir_note() is None  # the operator's explicit choice needs no announcement
 
 
 def test_the_checkout_itself_is_the_default_and_says_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -93,7 +93,7 @@ def test_lessons_new_in_a_course_folder_writes_there_and_says_so(tmp_path: Path)
                  env={"RNNLAB_LESSONS_DIR": str(elsewhere)})
     assert run.returncode == 0, run.stderr
     assert (elsewhere / "second-lesson").is_dir() and not (folder / "lessons" / "second-lesson").exists()
-    assert f"rnnlab: lessons from {elsewhere} (RNNLAB_LESSONS_DIR)" in run.stderr
+    assert "lessons from" not in run.stderr  # chosen explicitly: nothing to announce
 
 
 def test_lessons_check_names_both_lessons_that_share_an_order(tmp_path: Path) -> None:
