@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Path, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, PlainTextResponse, StreamingResponse
 
-from app.events import BellListener, EventLog
+from app.events import BellListener, EventLog, StoredEvent
 from app.queue import QueueFull
 from app.routes.csrf import verify_csrf
 from app.routes.deps import Learner, OptionalLearner, Queue, State
@@ -150,6 +150,10 @@ async def _stream_rows(events: EventLog, store: Store, submission_id: int, last_
                 last_sent = loop.time()
             elif position is None:
                 done = await run_in_threadpool(store.get_submission, submission_id)
+                if done is not None and done.done:
+                    since: list[StoredEvent] = await run_in_threadpool(events.after, submission_id, last_id, 1)
+                    if since:
+                        continue  # it finished since the read above: its logged report (with its id) is read next
                 if done is not None and done.done:  # graded without a logged report (before the log, or a regrade)
                     yield _sse({"event": "report", "submission": SubmissionPublic.from_submission(done).model_dump(
                         mode="json")})
