@@ -202,7 +202,10 @@ class History:
             # An error is ours (or the item was lost): it goes in the history, never over the learner's last result.
             if submission is not None and status is not SubmissionStatus.error:
                 submission.status, submission.score, submission.report = status.value, score, report
-            regrade = session.get(RegradeRow, item.regrade_id)
+            # Locked: two hosts finishing the last two items at once would each count the other as still running,
+            # and neither would end the regrade.
+            regrade = session.scalars(select(RegradeRow).where(RegradeRow.id == item.regrade_id)
+                                      .with_for_update()).first()
             if regrade is None:
                 raise KeyError(item.regrade_id)
             session.flush()
