@@ -93,11 +93,6 @@ class Bell:
         for listener in listeners:
             listener.wake()
 
-    @property
-    def listening(self) -> int:
-        with self._lock:
-            return sum(len(group) for group in self._listeners.values())
-
 
 class BellListener:
     """One stream's wake-up flag: clear() before reading, wait() after."""

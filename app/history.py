@@ -15,7 +15,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.database import Database, as_utc, now
-from app.store import ACTIVE, Submission, SubmissionStatus
+from app.store import ACTIVE, Submission, SubmissionStatus, take_first_queued
 from app.tables import GradingRow, RegradeRow, SubmissionRow
 
 
@@ -135,15 +135,8 @@ class History:
         query = (select(GradingRow).where(GradingRow.status == SubmissionStatus.queued.value)
                  .order_by(GradingRow.id).limit(1).with_for_update(skip_locked=True))
         with self._session() as session:
-            while (row := session.scalars(query).first()) is not None:
-                # Compare-and-set, as Store.claim_next: on SQLite the SELECT takes no lock.
-                taken = session.execute(update(GradingRow).where(
-                    GradingRow.id == row.id, GradingRow.status == SubmissionStatus.queued.value).values(
-                    status=SubmissionStatus.running.value))
-                if getattr(taken, "rowcount", 0):
-                    session.refresh(row)
-                    return self._start(session, row)
-            return None
+            row = take_first_queued(session, query, GradingRow)
+            return None if row is None else self._start(session, row)
 
     def claim_grading(self, grading_id: int) -> RegradeItem | None:
         """Start a new attempt at one regrade grading (a grading host's job): None when it is done or gone. A running

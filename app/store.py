@@ -8,9 +8,9 @@ import enum
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import case, delete, exists, func, select, update
+from sqlalchemy import Select, case, delete, exists, func, select, update
 from sqlalchemy.orm import Session, aliased
 
 from app.database import Database, as_utc, now
@@ -82,6 +82,22 @@ class LessonProgress:
     @property
     def state(self) -> str:
         return "passed" if self.passed else "attempted" if self.attempts else "not started"
+
+
+QueuedRow = TypeVar("QueuedRow", SubmissionRow, GradingRow)
+
+
+def take_first_queued(session: Session, query: Select[QueuedRow], model: type[QueuedRow]) -> QueuedRow | None:
+    """The first row of `query` moved from queued to running by compare-and-set: on SQLite the SELECT takes no lock,
+    so another claimer may just have taken it, and then the next row is tried."""
+    while (row := session.scalars(query).first()) is not None:
+        taken = session.execute(update(model).where(model.id == row.id,
+                                                    model.status == SubmissionStatus.queued.value)
+                                .values(status=SubmissionStatus.running.value))
+        if getattr(taken, "rowcount", 0):
+            session.refresh(row)
+            return row
+    return None
 
 
 class Store:
@@ -186,15 +202,8 @@ class Store:
         query = (select(SubmissionRow).where(SubmissionRow.status == SubmissionStatus.queued.value, ~learner_busy)
                  .order_by(SubmissionRow.id).limit(1).with_for_update(skip_locked=True))
         with self._session() as session:
-            while (row := session.scalars(query).first()) is not None:
-                # Compare-and-set: on SQLite the SELECT takes no lock, so another claimer may just have taken the row.
-                taken = session.execute(update(SubmissionRow).where(
-                    SubmissionRow.id == row.id, SubmissionRow.status == SubmissionStatus.queued.value).values(
-                    status=SubmissionStatus.running.value))
-                if getattr(taken, "rowcount", 0):
-                    session.refresh(row)
-                    return self._start(session, row)
-            return None
+            row = take_first_queued(session, query, SubmissionRow)
+            return None if row is None else self._start(session, row)
 
     def supersede_queued(self, newer: Submission, report: dict[str, Any]) -> list[Submission]:
         """The learner's older submissions of the same lesson that are still queued end ungraded (`report` says why):
