@@ -39,8 +39,11 @@ class FunctionCases(Task[CaseSet]):
                        solution_code=(grading.folder / "solution.py").read_text(encoding="utf-8"), seed=seed,
                        heldout_mode=mode)
 
-    def reference_job(self, grading: LessonGrading, prepared: CaseSet) -> dict[str, Any]:
-        """Phase 0 (sandboxed too): the lesson's own code makes the hidden cases and the reference answers."""
+    def reference_job(self, grading: LessonGrading, prepared: CaseSet) -> dict[str, Any] | None:
+        """Phase 0 (sandboxed too): the lesson's own code makes the hidden cases and the reference answers, once per
+        prepared lesson (they depend only on the lesson's code and the seed, so later gradings reuse them)."""
+        if prepared.cases:
+            return None
         return {"kind": "cases", "cases_code": prepared.cases_code, "solution_code": prepared.solution_code,
                 "seed": prepared.seed, "functions": _spec(grading).cases.functions}
 
@@ -50,11 +53,17 @@ class FunctionCases(Task[CaseSet]):
             raise SpecError(f"solution.py fails its own cases: {broken[0]}")
         if len(answer.expected) != len(answer.cases):
             raise SpecError("cases.py and solution.py disagree on the number of cases")
+        for number, case in enumerate(answer.cases, 1):
+            problem = mistakes_problem(case.get("mistakes", []))
+            if problem:
+                raise SpecError(f"cases.py: case {number}: {problem}")
         prepared.cases = answer.cases
         prepared.expected = [r.value for r in answer.expected]
 
     def train_job(self, grading: LessonGrading, prepared: CaseSet, code: str, seed: int = 0) -> dict[str, Any]:
-        return {"kind": "call", "code": code, "functions": _spec(grading).cases.functions, "cases": prepared.cases}
+        # The learner's process needs only what to call; known wrong answers stay on the trusted side.
+        cases = [{k: v for k, v in case.items() if k != "mistakes"} for case in prepared.cases]
+        return {"kind": "call", "code": code, "functions": _spec(grading).cases.functions, "cases": cases}
 
     def score(self, grading: LessonGrading, prepared: CaseSet, trained: TypedAnswer,
               evaluated: Evaluated | None) -> GradeReport:
@@ -67,16 +76,22 @@ def describe_value(value: Any) -> str:
         return f"a {value.type_name}"
     if isinstance(value, np.ndarray):
         return f"an array of shape {value.shape}"
-    if isinstance(value, tuple):
-        return f"a tuple of {len(value)}"
+    if isinstance(value, (tuple, list)):
+        return f"a {type(value).__name__} of {len(value)}"
     return f"a {type(value).__name__}"
+
+
+def item_by_item(got: Any, want: Any) -> bool:
+    """Compare item by item: a tuple always (its items may differ in shape), and a list when the answer is a list or
+    tuple too (a list of arrays of different shapes, like a model's gradients); a returned list counts as a tuple."""
+    return isinstance(want, tuple) or (isinstance(want, list) and isinstance(got, (tuple, list)))
 
 
 def compare(got: Any, want: Any, rtol: float, atol: float) -> str | None:
     """None when equal enough, else what differs, in the learner's terms."""
-    if isinstance(want, tuple):
-        if not isinstance(got, tuple) or len(got) != len(want):
-            return f"returned {describe_value(got)}, expected a tuple of {len(want)} values"
+    if item_by_item(got, want):
+        if not isinstance(got, (tuple, list)) or len(got) != len(want):
+            return f"returned {describe_value(got)}, expected a {type(want).__name__} of {len(want)} values"
         for i, (g, w) in enumerate(zip(got, want, strict=True)):
             problem = compare(g, w, rtol, atol)
             if problem:
@@ -101,9 +116,9 @@ def compare(got: Any, want: Any, rtol: float, atol: float) -> str | None:
 
 
 def compare_shapes(got: Any, want: Any) -> str | None:
-    if isinstance(want, tuple):
-        if not isinstance(got, tuple) or len(got) != len(want):
-            return f"returned {describe_value(got)}, expected a tuple of {len(want)} values"
+    if item_by_item(got, want):
+        if not isinstance(got, (tuple, list)) or len(got) != len(want):
+            return f"returned {describe_value(got)}, expected a {type(want).__name__} of {len(want)} values"
         problems = [compare_shapes(g, w) for g, w in zip(got, want, strict=True)]
         return next((f"item {i}: {p}" for i, p in enumerate(problems) if p), None)
     got_shape, want_shape = np.shape(got), np.shape(want)
@@ -123,25 +138,53 @@ def judge_case(case: dict[str, Any], got: Any, want: Any, rtol: float, atol: flo
     return f"{name}(): {problem}" if problem else None
 
 
+def mistakes_problem(mistakes: Any) -> str | None:
+    """What is malformed in a case's "mistakes" (instructor code: a lesson error), or None."""
+    if not isinstance(mistakes, list):
+        return '"mistakes" must be a list of {"value": ..., "hint": "..."}'
+    for mistake in mistakes:
+        if not isinstance(mistake, dict) or set(mistake) != {"value", "hint"} or not isinstance(mistake["hint"], str):
+            return 'each of "mistakes" must be a dict with exactly a "value" and a "hint" (a string)'
+    return None
+
+
+def recognised_mistake(case: dict[str, Any], got: Any, rtol: float, atol: float) -> str | None:
+    """The hint of the first typical mistake whose known wrong answer the learner's answer reproduces, or None."""
+    for mistake in case.get("mistakes", []):
+        try:
+            if compare(got, mistake["value"], rtol, atol) is None:
+                return str(mistake["hint"])
+        except Exception:  # noqa: BLE001 - the learner's value is arbitrary; no match is the safe answer
+            continue
+    return None
+
+
 def score(grading: LessonGrading, prepared: CaseSet, trained: CallAnswer) -> GradeReport:
     spec = _spec(grading)
     cases = prepared.cases
     if len(trained.results) != len(cases):
         raise TamperedResult("the function phase answered a different number of cases")
-    groups: dict[str, list[tuple[dict[str, Any], str | None]]] = {}
+    rtol, atol = spec.cases.rtol, spec.cases.atol
+    # Per case: what went wrong (None: right) and, when the answer is a known wrong one, that mistake's hint.
+    groups: dict[str, list[tuple[dict[str, Any], str | None, str | None]]] = {}
     for case, got, want in zip(cases, trained.results, prepared.expected, strict=True):
-        problem = got.error or "failed" if not got.ok else judge_case(case, got.value, want, spec.cases.rtol, spec.cases.atol)
-        groups.setdefault(str(case.get("check", "values")), []).append((case, problem))
+        problem = got.error or "failed" if not got.ok else judge_case(case, got.value, want, rtol, atol)
+        mistake = recognised_mistake(case, got.value, rtol, atol) if problem and got.ok else None
+        groups.setdefault(str(case.get("check", "values")), []).append((case, problem, mistake))
     checks = []
     for check_id, results in groups.items():
-        failures = [(case, problem) for case, problem in results if problem]
+        failures = [(case, problem, mistake) for case, problem, mistake in results if problem]
         title = results[0][0].get("title", check_id)
         if failures:
-            case, problem = failures[0]
-            hint = case.get("hint", "")
-            message = f"{len(failures)} of {len(results)} hidden case(s) failed. {problem}" + (f" Hint: {hint}" if hint else "")
+            # A recognised mistake teaches more than the check's general hint, so show such a case first.
+            case, problem, mistake = next((f for f in failures if f[2]), failures[0])
+            if mistake:
+                hint = f" This is a typical mistake: {mistake}"
+            else:
+                hint = f" Hint: {case['hint']}" if case.get("hint") else ""
+            message = f"{len(failures)} of {len(results)} hidden case(s) failed. {problem}{hint}"
         else:
             message = f"All {len(results)} hidden case(s) match the reference."
         checks.append(Check(id=check_id, title=title, passed=not failures, points=0 if failures else 1, message=message))
     return GradeReport.from_checks(checks, metrics={"cases": float(len(cases)),
-                                                    "cases_passed": float(sum(1 for r in groups.values() for _, p in r if not p))})
+                                                    "cases_passed": float(sum(1 for r in groups.values() for _, p, _ in r if not p))})
