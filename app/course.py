@@ -11,7 +11,9 @@ from datetime import datetime
 from pathlib import Path
 
 from app.catalog import Catalog, Lesson, LessonError, load_catalog
+from app.concepts import Concept
 from app.course_file import COURSE_FILE, Counts, CourseFile, CourseFileError, load_course_file
+from app.course_path import concepts_of
 from app.gradebook import Attempt, LessonGrade, grade_course
 from app.rendering import asset_url, render_inline, render_markdown
 from app.store import LessonProgress
@@ -45,8 +47,7 @@ class LessonPage:
     next: LessonLink | None
 
     @classmethod
-    def from_lesson(cls, lesson: Lesson, catalog: Catalog) -> LessonPage:
-        before, after = catalog.neighbours(lesson.slug)
+    def from_lesson(cls, lesson: Lesson, before: Lesson | None, after: Lesson | None) -> LessonPage:
 
         def resolve(name: str) -> str | None:
             return asset_url(lesson.slug, name) if lesson.asset_path(name) else None
@@ -89,6 +90,29 @@ class CourseEntry:
     progress: LessonProgress
     deadline: Deadline | None = None
     grade: LessonGrade | None = None  # the counted grade under the course file's rules
+    objectives_html: tuple[str, ...] = ()
+    concepts: tuple[Concept, ...] = ()  # the seed concepts its graded checks practise (course.toml [concepts])
+
+
+@dataclass(frozen=True)
+class CourseSection:
+    """One part of the course page: a heading, its summary and its lessons' rows."""
+
+    title: str
+    summary: str
+    entries: list[CourseEntry]
+
+    @property
+    def size(self) -> int:
+        return len(self.entries)
+
+    @property
+    def passed(self) -> int:
+        return sum(entry.progress.passed for entry in self.entries)
+
+    @property
+    def started(self) -> int:
+        return sum(bool(entry.progress.attempts) for entry in self.entries)
 
 
 def _fingerprint(lessons_dir: Path) -> tuple[tuple[str, int, int], ...]:
@@ -120,13 +144,23 @@ class Course:
         self._checked = time.monotonic()
         self._print = _fingerprint(lessons_dir)
         self._catalog = load_catalog(lessons_dir, heldout=heldout)  # LessonError propagates: the app refuses to start
-        self._pages = self._render(self._catalog)
         # CourseFileError propagates too: deadlines that do not load must not be silently dropped
         self._course_file = load_course_file(lessons_dir, [lesson.slug for lesson in self._catalog])
+        self._pages = self._render(self._catalog, self._course_file)
 
     @staticmethod
-    def _render(catalog: Catalog) -> dict[str, LessonPage]:
-        return {lesson.slug: LessonPage.from_lesson(lesson, catalog) for lesson in catalog}
+    def _path(catalog: Catalog, course_file: CourseFile) -> list[Lesson]:
+        """Every lesson in the course page's order: part by part, then the lessons no part lists (by `order`)."""
+        sections = course_file.sections([lesson.slug for lesson in catalog])
+        return [lesson for section in sections for slug in section.slugs if (lesson := catalog.get(slug)) is not None]
+
+    @classmethod
+    def _render(cls, catalog: Catalog, course_file: CourseFile) -> dict[str, LessonPage]:
+        """Each lesson's page; its previous and next links follow the course page's path."""
+        path = cls._path(catalog, course_file)
+        return {lesson.slug: LessonPage.from_lesson(lesson, path[n - 1] if n > 0 else None,
+                                                    path[n + 1] if n + 1 < len(path) else None)
+                for n, lesson in enumerate(path)}
 
     def _refresh(self) -> None:
         now = time.monotonic()
@@ -142,8 +176,8 @@ class Course:
             self._print = current
             try:
                 catalog = load_catalog(self.lessons_dir, heldout=self.heldout)
-                pages = self._render(catalog)
                 course_file = load_course_file(self.lessons_dir, [lesson.slug for lesson in catalog])
+                pages = self._render(catalog, course_file)
             except (LessonError, CourseFileError) as exc:
                 log.error("lessons changed but do not load; still serving the previous version:\n%s", exc)
                 return
@@ -184,9 +218,23 @@ class Course:
         """One learner's counted grade on every lesson, under the course file's rules."""
         return grade_course(attempts, self.course_file, self.slugs)
 
-    def entries(self, progress: dict[str, LessonProgress],
-                grades: Mapping[str, LessonGrade] | None = None) -> list[CourseEntry]:
-        return [CourseEntry(number=n, slug=lesson.slug, title=lesson.meta.title, summary=lesson.meta.summary,
-                            minutes=lesson.meta.minutes, progress=progress.get(lesson.slug, NOT_STARTED),
-                            deadline=self.deadline(lesson.slug), grade=(grades or {}).get(lesson.slug))
-                for n, lesson in enumerate(self.catalog, start=1)]
+    def sections(self, progress: dict[str, LessonProgress],
+                 grades: Mapping[str, LessonGrade] | None = None) -> list[CourseSection]:
+        """The course page: the lessons part by part, each with this learner's progress and counted grade."""
+        catalog = self.catalog  # refreshes; the three below are then read from one load
+        course_file, pages = self._course_file, self._pages
+        sections, number = [], 0
+        for section in course_file.sections([lesson.slug for lesson in catalog]):
+            entries = []
+            for slug in section.slugs:
+                lesson, page = catalog.get(slug), pages.get(slug)
+                if lesson is None or page is None:
+                    continue
+                number += 1
+                entries.append(CourseEntry(
+                    number=number, slug=slug, title=lesson.meta.title, summary=lesson.meta.summary,
+                    minutes=lesson.meta.minutes, progress=progress.get(slug, NOT_STARTED), deadline=self.deadline(slug),
+                    grade=(grades or {}).get(slug), objectives_html=tuple(page.objectives_html),
+                    concepts=tuple(concepts_of(course_file.concepts, slug))))
+            sections.append(CourseSection(section.title, section.summary, entries))
+        return sections

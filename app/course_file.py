@@ -1,4 +1,5 @@
-"""The course file: lessons/course.toml (title, timezone, deadlines, late policy, which submission counts), validated.
+"""The course file: lessons/course.toml (title, timezone, deadlines, late policy, which submission counts, the path
+through the lessons and the concepts each practises), validated.
 
 Parsed once, here; the gradebook reads the typed `CourseFile`, never the TOML. No web framework here."""
 
@@ -16,6 +17,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
+
+from app.course_path import ConceptList, Part, Section, arrange, path_problems
 
 COURSE_FILE = "course.toml"
 DEFAULT_TITLE = "RNN Lab"
@@ -113,6 +116,11 @@ class CourseFile(BaseModel):
     deadlines: dict[str, When] = Field(default_factory=dict, description="Lesson slug -> due date-time.")
     late: LatePolicy = Field(default_factory=LatePolicy, description="The late policy.")
     counts: Counts = Field(Counts.best, strict=False, description="Which submission counts: 'best' or 'last'.")
+    parts: list[Part] = Field(default_factory=list, description="The course page's parts: title, summary, lessons.")
+    concepts: dict[str, ConceptList] = Field(
+        default_factory=dict, description="Lesson slug -> the seed concepts a graded check of it practises.")
+    explained: dict[str, ConceptList] = Field(
+        default_factory=dict, description="Lesson slug -> seed concepts its page explains that no graded check practises.")
 
     @field_validator("title")
     @classmethod
@@ -132,9 +140,9 @@ class CourseFile(BaseModel):
                 {"text": repr(value)}) from None
         return value
 
-    @field_validator("deadlines")
+    @field_validator("deadlines", "concepts", "explained")
     @classmethod
-    def _slug_keys(cls, value: dict[str, datetime]) -> dict[str, datetime]:
+    def _slug_keys(cls, value: dict[str, Any]) -> dict[str, Any]:
         for slug in value:
             if not SLUG.match(slug):
                 raise PydanticCustomError("slug", "{slug} is not a lesson slug (a lesson's folder name, e.g. gru-vs-lstm)",
@@ -154,6 +162,10 @@ class CourseFile(BaseModel):
         moment = self.deadlines.get(slug)
         return None if moment is None else self.localize(moment)
 
+    def sections(self, slugs: list[str]) -> list[Section]:
+        """The lessons (slugs in catalog order) grouped by part, for the course page."""
+        return arrange(self.parts, slugs)
+
 
 DEFAULT_COURSE = CourseFile()
 
@@ -165,7 +177,8 @@ def describe_errors(path: Path, err: ValidationError) -> list[str]:
         where = ".".join(str(p) for p in problem["loc"] if not str(p).startswith("function-")) or "(top level)"
         message = problem["msg"]
         if problem["type"] == "extra_forbidden":
-            allowed = LatePolicy.model_fields if where.startswith("late.") else CourseFile.model_fields
+            allowed = (LatePolicy.model_fields if where.startswith("late.") else
+                       Part.model_fields if where.startswith("parts.") else CourseFile.model_fields)
             message += f" (allowed: {', '.join(allowed)})"
         lines.append(f"{path}: {where}: {message}")
     return lines
@@ -186,7 +199,8 @@ def _wall_clock_problem(moment: datetime, zone: ZoneInfo) -> str | None:
 
 
 def find_problems(course: CourseFile, slugs: Iterable[str] | None, path: Path) -> list[str]:
-    """What the schema cannot see: deadlines for lessons that do not exist, DST-ambiguous times, a cut-off too early."""
+    """What the schema cannot see: deadlines for lessons that do not exist, DST-ambiguous times, a cut-off too early,
+    and the path's own problems (course_path.path_problems)."""
     problems = []
     known = None if slugs is None else sorted(set(slugs))
     for slug, moment in course.deadlines.items():
@@ -206,7 +220,7 @@ def find_problems(course: CourseFile, slugs: Iterable[str] | None, path: Path) -
             if due is not None and last < due:
                 problems.append(f"{path}: late.last_accepted: {cutoff.isoformat(timespec='minutes')} is before the "
                                 f"deadline of {slug} ({course.deadlines[slug].isoformat(timespec='minutes')})")
-    return problems
+    return problems + path_problems(course.parts, course.concepts, course.explained, known, path)
 
 
 def parse_course_file(text: str, path: Path, slugs: Iterable[str] | None = None) -> CourseFile:
@@ -279,4 +293,6 @@ def describe(course: CourseFile) -> dict[str, Any]:
         "late": {"penalty_per_day": course.late.penalty_per_day, "grace_minutes": course.late.grace_minutes,
                  "last_accepted": (course.localize(course.late.last_accepted).isoformat()
                                    if isinstance(course.late.last_accepted, datetime) else course.late.last_accepted)},
+        "parts": [part.model_dump() for part in course.parts],
+        "concepts": course.concepts, "explained": course.explained,
     }

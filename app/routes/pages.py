@@ -15,8 +15,8 @@ router = APIRouter(include_in_schema=False)
 @router.get("/", response_class=HTMLResponse)
 def course(request: Request, state: State, learner_id: OptionalLearner) -> HTMLResponse:
     progress = state.store.progress(learner_id) if learner_id is not None else {}
-    entries = state.course.entries(progress, _grades(state, learner_id))
-    return state.templates.TemplateResponse(request, "course.html", {"entries": entries,
+    sections = state.course.sections(progress, _grades(state, learner_id))
+    return state.templates.TemplateResponse(request, "course.html", {"sections": sections,
                                                                      "score_label": state.course.score_label})
 
 

@@ -18,6 +18,7 @@ from app.course_file import (
     CourseFile,
     CourseFileError,
     LatePolicy,
+    Part,
     add_days,
     check_course_file,
     days_between,
@@ -122,7 +123,8 @@ def test_unquoted_time_without_seconds_gets_a_toml_hint() -> None:
 
 def test_unknown_top_level_key_is_refused_with_the_allowed_list() -> None:
     assert error('titel = "x"\n') == ("lessons/course.toml: titel: Extra inputs are not permitted "
-                                      "(allowed: title, timezone, deadlines, late, counts)")
+                                      "(allowed: title, timezone, deadlines, late, counts, parts, concepts, "
+                                      "explained)")
 
 
 def test_unknown_late_key_is_refused_with_the_allowed_list() -> None:
@@ -296,12 +298,120 @@ def course_file_docs() -> str:
 def test_docs_document_every_field() -> None:
     docs = course_file_docs()
     for name in CourseFile.model_fields:
-        assert f"`{name}`" in docs or f"`[{name}]" in docs, name
+        assert f"`{name}`" in docs or f"`[{name}]" in docs or f"`[[{name}]]`" in docs, name
     for name in LatePolicy.model_fields:
         assert f"`[late] {name}`" in docs, name
+    for name in Part.model_fields:
+        assert f"`[[parts]] {name}`" in docs, name
 
 
 def test_the_docs_example_is_a_valid_course_file() -> None:
     example = course_file_docs().split("```toml\n", 1)[1].split("```", 1)[0]
     course = parse_course_file(example, Path("docs/authoring.md"), repo_slugs())
     assert course.timezone == "Europe/Berlin" and len(course.deadlines) == 3 and course.late.last_accepted == 7
+    assert [part.title for part in course.parts] == ["Foundations", "Gated cells"] and course.concepts
+
+
+# --- the path: [[parts]], [concepts], [explained] ----------------------------------------------------------------------
+
+PATH_SLUGS = ["what-is-an-rnn", "sequence-windows", "gru-vs-lstm", "lstm-sequence-prediction"]
+TWO_PARTS = """
+[[parts]]
+title = "Foundations"
+summary = "The recurrent step."
+lessons = ["sequence-windows", "what-is-an-rnn"]
+
+[[parts]]
+title = "Gated cells"
+lessons = ["gru-vs-lstm"]
+
+[concepts]
+what-is-an-rnn = ["hidden-state", "unrolling"]
+
+[explained]
+what-is-an-rnn = ["bptt"]
+"""
+
+
+def test_parts_and_concepts_parse_and_group_the_lessons() -> None:
+    course = parse(TWO_PARTS, PATH_SLUGS)
+    assert course.parts[0] == Part(title="Foundations", summary="The recurrent step.",
+                                   lessons=["sequence-windows", "what-is-an-rnn"])
+    assert course.parts[1].summary == ""
+    assert course.concepts == {"what-is-an-rnn": ["hidden-state", "unrolling"]}
+    assert course.explained == {"what-is-an-rnn": ["bptt"]}
+    sections = course.sections(PATH_SLUGS)  # the catalog's order: by `order`
+    assert [(s.title, s.slugs) for s in sections] == [
+        ("Foundations", ("sequence-windows", "what-is-an-rnn")),  # the part's order, not the catalog's
+        ("Gated cells", ("gru-vs-lstm",)),
+        ("More lessons", ("lstm-sequence-prediction",))]  # in no part: last, in catalog order
+    assert describe(course)["parts"][1] == {"title": "Gated cells", "summary": "", "lessons": ["gru-vs-lstm"]}
+
+
+def test_without_parts_every_lesson_is_in_one_section_in_catalog_order() -> None:
+    assert [(s.title, s.slugs) for s in parse("", PATH_SLUGS).sections(PATH_SLUGS)] == [("Lessons", tuple(PATH_SLUGS))]
+
+
+def test_a_part_whose_lessons_are_all_listed_leaves_no_more_lessons_section() -> None:
+    course = parse('[[parts]]\ntitle = "All"\nlessons = ["gru-vs-lstm", "what-is-an-rnn"]\n', ["what-is-an-rnn",
+                                                                                               "gru-vs-lstm"])
+    assert [s.title for s in course.sections(["what-is-an-rnn", "gru-vs-lstm"])] == ["All"]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ('[[parts]]\ntitle = "F"\nlessons = ["what-is-an-rnn"]\nsumary = "x"\n',
+     "parts.0.sumary: Extra inputs are not permitted (allowed: title, summary, lessons)"),
+    ('[[parts]]\nlessons = ["what-is-an-rnn"]\n', "parts.0.title: Field required"),
+    ('[[parts]]\ntitle = "  "\nlessons = ["what-is-an-rnn"]\n', "parts.0.title: the title is blank"),
+    ('[[parts]]\ntitle = "F"\nlessons = []\n', "parts.0.lessons: List should have at least 1 item"),
+    ('[[parts]]\ntitle = "F"\nlessons = ["what-is-an-rnn", "what-is-an-rnn"]\n',
+     "parts.0.lessons: 'what-is-an-rnn' is listed twice"),
+    ('[[parts]]\ntitle = "F"\nlessons = ["What_Is"]\n', "parts.0.lessons.0: 'What_Is' is not a lesson slug"),
+    ('parts = "Foundations"\n', "parts: Input should be a valid list"),
+    ('[concepts]\nwhat-is-an-rnn = ["hiden-state"]\n',
+     "concepts.what-is-an-rnn.0: 'hiden-state' is not a seed concept (did you mean 'hidden-state'?)"),
+    ('[concepts]\nwhat-is-an-rnn = ["hidden-state", "quantum-tunnelling"]\n',
+     "concepts.what-is-an-rnn.1: 'quantum-tunnelling' is not a seed concept (the vocabulary is app/concepts.py"),
+    ('[concepts]\nwhat-is-an-rnn = "hidden-state"\n', "concepts.what-is-an-rnn: Input should be a valid list"),
+    ('[concepts]\nwhat-is-an-rnn = ["bptt", "bptt"]\n', "concepts.what-is-an-rnn: 'bptt' is listed twice"),
+    ('[concepts]\nWhat_Is = ["bptt"]\n', "concepts: 'What_Is' is not a lesson slug"),
+    ('[explained]\nwhat-is-an-rnn = ["bpt"]\n', "explained.what-is-an-rnn.0: 'bpt' is not a seed concept (did you mean"),
+])
+def test_every_path_field_is_validated_with_file_and_field(text: str, expected: str) -> None:
+    assert f"lessons/course.toml: {expected}" in error(text, PATH_SLUGS)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ('[[parts]]\ntitle = "F"\nlessons = ["what-is-an-rnnn"]\n',
+     "parts.0.lessons: no lesson folder is called 'what-is-an-rnnn' (did you mean 'what-is-an-rnn'?)"),
+    ('[concepts]\nbptt-by-hand = ["bptt"]\n', "concepts.bptt-by-hand: no lesson folder is called 'bptt-by-hand'"),
+    ('[explained]\ngru-vs-lsm = ["bptt"]\n',
+     "explained.gru-vs-lsm: no lesson folder is called 'gru-vs-lsm' (did you mean 'gru-vs-lstm'?)"),
+    ('[[parts]]\ntitle = "A"\nlessons = ["what-is-an-rnn"]\n[[parts]]\ntitle = "B"\n'
+     'lessons = ["gru-vs-lstm", "what-is-an-rnn"]\n',
+     "parts.1.lessons: 'what-is-an-rnn' is already in part 0 ('A'); a lesson belongs to one part"),
+    ('[[parts]]\ntitle = "A"\nlessons = ["what-is-an-rnn"]\n[[parts]]\ntitle = "A"\nlessons = ["gru-vs-lstm"]\n',
+     "parts.1.title: 'A' is already the heading of part 0"),
+    ('[[parts]]\ntitle = "More lessons"\nlessons = ["what-is-an-rnn"]\n',
+     "parts.0.title: 'More lessons' is already the heading of the lessons no part lists"),
+    ('[concepts]\nwhat-is-an-rnn = ["bptt"]\n[explained]\nwhat-is-an-rnn = ["unrolling", "bptt"]\n',
+     "explained.what-is-an-rnn: 'bptt' also in concepts.what-is-an-rnn"),
+])
+def test_path_problems_name_the_field(text: str, expected: str) -> None:
+    assert f"lessons/course.toml: {expected}" in error(text, PATH_SLUGS)
+
+
+def test_path_problems_are_all_listed_and_checked_by_lessons_check(tmp_path: Path) -> None:
+    (tmp_path / COURSE_FILE).write_text(
+        '[[parts]]\ntitle = "A"\nlessons = ["what-is-an-rnn", "nope"]\n[[parts]]\ntitle = "B"\n'
+        'lessons = ["what-is-an-rnn"]\n[concepts]\nghost = ["bptt"]\n', encoding="utf-8")
+    problems = check_course_file(tmp_path, PATH_SLUGS)
+    assert [line.split(": ")[1] for line in problems] == ["parts.0.lessons", "parts.1.lessons", "concepts.ghost"]
+    assert all(line.startswith(f"{tmp_path / COURSE_FILE}: ") for line in problems)
+
+
+def test_the_repository_course_file_puts_every_listed_lesson_in_one_part_with_known_concepts() -> None:
+    course = load_course_file(REPO_LESSONS, repo_slugs())
+    listed = [slug for part in course.parts for slug in part.lessons]
+    assert len(listed) == len(set(listed)) and set(listed) <= set(repo_slugs())
+    assert set(course.concepts) <= set(listed)  # a lesson that practises concepts has its place on the path
