@@ -35,7 +35,7 @@ from app.lti_bridge import (
 from app.metrics import GradingMetrics
 from app.migrate import ensure_schema
 from app.queue import GradingQueue
-from app.routes import accounts, api, health, instructor, metrics, pages
+from app.routes import accounts, api, checks, health, instructor, metrics, pages
 from app.routes.csrf import CsrfCookie
 from app.routes.deps import AppState, page_context
 from app.routes.errors import add_error_handlers
@@ -123,6 +123,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             for thread in lti_threads:
                 thread.stop()
             queue.stop()
+            if (check_runner := getattr(_app.state, "checks", None)) is not None:
+                check_runner.close()  # app.routes.checks made it on the first check
             if pool is not None:
                 pool.close()  # kills a grading in flight; it is graded again at the next start
             queue.join()
@@ -150,6 +152,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     add_error_handlers(app)
     app.include_router(pages.router)
     app.include_router(api.router)
+    app.include_router(checks.router)
     app.include_router(health.router)
     app.include_router(accounts.router)
     app.include_router(instructor.router)

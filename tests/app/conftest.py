@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from app import checks as checks_module
 from app import queue as queue_module
 from app.config import REPO_ROOT, Settings
 from app.csrf import CSRF_HEADER
@@ -44,6 +45,7 @@ def settings(tmp_path: Path, lessons_dir: Path) -> Settings:
 def fake_grader(monkeypatch: pytest.MonkeyPatch) -> FakeGrader:
     fake = FakeGrader()
     monkeypatch.setattr(queue_module, "grade", fake)
+    monkeypatch.setattr(checks_module, "check", fake.check)
     return fake
 
 
@@ -55,3 +57,5 @@ def client(settings: Settings, fake_grader: FakeGrader) -> Iterator[TestClient]:
         yield test_client
         if fake_grader.gate is not None:
             fake_grader.gate.set()  # let a held grading finish before the app stops
+        if fake_grader.check_gate is not None:
+            fake_grader.check_gate.set()

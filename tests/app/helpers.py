@@ -14,7 +14,9 @@ from app.database import Database
 from app.migrate import upgrade
 from app.store import Store
 from graders import Check, Failure, GradeReport
+from graders.check import CheckReport, CheckStatus
 from graders.protocol import ReportEvent, parse_event
+from graders.report import Epoch
 
 LSTM = "lstm-sequence-prediction"
 SECOND = "gru-sequence-prediction"
@@ -31,6 +33,9 @@ class FakeGrader:
         self.gate: threading.Event | None = None
         self.training = threading.Event()
         self.codes: list[str] = []
+        self.checked: list[str] = []  # codes given to check() (app.checks.check), never graded
+        self.check_gate: threading.Event | None = None
+        self.checking = threading.Event()
 
     def __call__(self, grading: Any, code: str, pool: Any, on_event: Any = None, **options: Any) -> GradeReport:
         self.codes.append(code)
@@ -65,6 +70,20 @@ class FakeGrader:
             report = GradeReport.not_gradable(Failure.syntax_error, "Syntax error on line 1: '(' was never closed")
         emit({"event": "report", "status": report.status.value, "score": report.score})
         return report
+
+    def check(self, grading: Any, code: str, pool: Any, **options: Any) -> CheckReport:
+        """Stands in for graders.check: `# PASS` -> ok with a loss history, anything else -> a problem."""
+        self.checked.append(code)
+        self.checking.set()
+        if self.check_gate is not None:
+            self.check_gate.wait(20)
+        if "# PASS" not in code:
+            return CheckReport(status=CheckStatus.problem, summary="1 check(s) to fix: Uses LSTM.", checks=[
+                Check(id="layers", title="Uses LSTM", passed=False, max_points=0, message="Add an LSTM.")])
+        history = [Epoch(epoch=1, loss=0.9, val_loss=1.1), Epoch(epoch=2, loss=0.5, val_loss=0.7)]
+        return CheckReport(status=CheckStatus.ok, summary="Your model builds, has the right shapes and trains.",
+                           history=history, checks=[Check(id="contract", title="Module meets the contract",
+                                                          passed=True, max_points=0)])
 
 
 def wait_for(client: TestClient, submission_id: int, done: tuple[str, ...] = ("passed", "failed", "not_gradable",

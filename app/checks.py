@@ -1,0 +1,75 @@
+"""The embedded layout's checks: a learner's "Check" run on this process's warm pool, one at a time, never stored.
+No web framework here."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+
+from app.catalog import Lesson
+from graders import WorkerPool
+from graders.check import CheckReport, check
+
+log = logging.getLogger(__name__)
+
+AT_ONCE = 1  # checks running at the same time: each borrows the pool's workers for a few seconds, submissions first
+MAX_WAITING = 8  # checks waiting behind it; beyond that the answer is "busy, submit instead or try again"
+RETRY_AFTER_S = 15
+
+
+class CheckBusy(Exception):
+    """This learner already has a check waiting or running (one at a time per learner)."""
+
+
+class ChecksFull(Exception):
+    """Too many checks are waiting on this server right now."""
+
+
+class CheckRunner:
+    """Runs checks on the grading pool with a small executor: AT_ONCE at a time, at most one per learner.
+
+    A check holds pool workers for about one short training (its limits are graders.check's, far below a
+    grading's), so a submission that needs a worker meanwhile waits at most that long; and with AT_ONCE = 1 there
+    is always at most one check's worth of work between a learner's submission and a warm worker."""
+
+    def __init__(self, pool: WorkerPool, max_code_bytes: int, at_once: int = AT_ONCE,
+                 max_waiting: int = MAX_WAITING) -> None:
+        self.pool = pool
+        self.max_code_bytes = max_code_bytes
+        self.capacity = at_once + max_waiting
+        self._executor = ThreadPoolExecutor(max_workers=at_once, thread_name_prefix="check")
+        self._learners: set[int] = set()  # with a check waiting or running
+        self._lock = threading.Lock()
+
+    def submit(self, learner_id: int, lesson: Lesson, code: str) -> Future[CheckReport]:
+        """Queue a check; raises CheckBusy (this learner has one) or ChecksFull (the server has enough waiting)."""
+        with self._lock:
+            if learner_id in self._learners:
+                raise CheckBusy("Your previous check is still running; its result comes first.")
+            if len(self._learners) >= self.capacity:
+                raise ChecksFull("Many checks are waiting right now: try again in a moment, or submit instead.")
+            self._learners.add(learner_id)
+        try:
+            future = self._executor.submit(self._run, lesson, code)
+        except RuntimeError:  # shut down
+            self._release(learner_id)
+            raise ChecksFull("The server is stopping; try again in a moment.") from None
+        future.add_done_callback(lambda _done: self._release(learner_id))
+        return future
+
+    def running(self) -> int:
+        with self._lock:
+            return len(self._learners)
+
+    def _release(self, learner_id: int) -> None:
+        with self._lock:
+            self._learners.discard(learner_id)
+
+    def _run(self, lesson: Lesson, code: str) -> CheckReport:
+        # Looked up at call time, so tests can stand in for graders.check by patching app.checks.check.
+        return check(lesson.grading, code, self.pool, prepared=lesson.prepared, max_code_bytes=self.max_code_bytes)
+
+    def close(self) -> None:
+        """Stop taking checks; waiting ones are dropped (their requests answer 503), a running one ends with the pool."""
+        self._executor.shutdown(wait=False, cancel_futures=True)
