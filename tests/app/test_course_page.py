@@ -9,8 +9,12 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from app import course as course_module
 from app.concepts import BY_ID, CONCEPTS, GROUPS, suggest
+from app.config import Settings
+from app.course_file import CourseFileError
 from app.course_path import SLUG
+from app.main import create_app
 from tests.app.helpers import LSTM, SECOND, submit, wait_for
 
 COURSE_TOML = f"""
@@ -92,3 +96,21 @@ def test_previous_and_next_follow_the_path(with_parts: Path, client: TestClient)
     assert f'href="/lessons/{LSTM}" rel="next"' in gru and 'rel="prev"' not in gru
     lstm = client.get(f"/lessons/{LSTM}").text
     assert f'href="/lessons/{SECOND}" rel="prev"' in lstm and "Back to the course" in lstm
+
+
+def test_a_lesson_in_two_parts_stops_the_app_from_starting(lessons_dir: Path, settings: Settings) -> None:
+    (lessons_dir / "course.toml").write_text(
+        f'[[parts]]\ntitle = "A"\nlessons = ["{LSTM}"]\n[[parts]]\ntitle = "B"\nlessons = ["{LSTM}"]\n',
+        encoding="utf-8")
+    with pytest.raises(CourseFileError, match=f"parts.1.lessons: '{LSTM}' is already in part 0"):
+        create_app(settings)
+
+
+def test_an_edited_path_shows_on_the_next_load(with_parts: Path, client: TestClient,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(course_module, "RECHECK_S", 0.0)
+    (with_parts / "course.toml").write_text(f'[[parts]]\ntitle = "Renamed"\nlessons = ["{LSTM}", "{SECOND}"]\n',
+                                            encoding="utf-8")
+    text = client.get("/").text
+    assert re.findall(r'<h2 id="part-\d+">(.*?)</h2>', text) == ["Renamed"] and "concept-tag" not in text
+    assert f'href="/lessons/{SECOND}" rel="next"' in client.get(f"/lessons/{LSTM}").text
