@@ -83,8 +83,19 @@ def describe_value(value: Any) -> str:
 
 def item_by_item(got: Any, want: Any) -> bool:
     """Compare item by item: a tuple always (its items may differ in shape), and a list when the answer is a list or
-    tuple too (a list of arrays of different shapes, like a model's gradients); a returned list counts as a tuple."""
-    return isinstance(want, tuple) or (isinstance(want, list) and isinstance(got, (tuple, list)))
+    tuple too, or when the list cannot be one array (arrays of different shapes, like a model's gradients). So a
+    returned list counts as a tuple, and a list of numbers still compares with an array."""
+    if isinstance(want, tuple):
+        return True
+    if not isinstance(want, list):
+        return False
+    if isinstance(got, (tuple, list)):
+        return True
+    try:
+        np.asarray(want, dtype="float64")
+    except (TypeError, ValueError):
+        return True
+    return False
 
 
 def compare(got: Any, want: Any, rtol: float, atol: float) -> str | None:
