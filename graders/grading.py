@@ -11,7 +11,7 @@ from graders.answers import CasesAnswer, EvaluateAnswer, TrainAnswer
 from graders.batching import BatchDependence, BatchPlan, MalformedPredictions
 from graders.heldout import HeldoutMode, HeldoutStore
 from graders.pool import EventSink, PhaseOutcome, WorkerPool
-from graders.protocol import CHECK_TITLES, PhaseEvent, ReportEvent, Stage
+from graders.protocol import CHECK_TITLES, JobKind, PhaseEvent, ReportEvent, Stage
 from graders.report import Check, Failure, GradeReport, truncate_log
 from graders.sandbox import SandboxUnavailable
 from graders.spec import LessonGrading, Limits, SpecError
@@ -43,7 +43,7 @@ def _from_phase(phase: PhaseOutcome) -> GradeReport:
 def _run(pool: WorkerPool, job: dict[str, Any], limits: Limits, emit: EventSink, timings: dict[str, float],
          name: str) -> PhaseOutcome:
     t0 = time.monotonic()
-    worker = pool.acquire()
+    worker = pool.acquire(JobKind(job["kind"]))
     timings[f"acquire_{name}"] = time.monotonic() - t0
     outcome = worker.run(job, limits, emit)
     timings[name] = outcome.seconds

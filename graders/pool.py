@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import logging
 import os
 import queue
@@ -81,11 +82,34 @@ class Runtime:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-class WarmWorker:
-    """One sandboxed worker process and the JSON-lines protocol spoken with it."""
+class Flavour(enum.StrEnum):
+    """Which warm worker a job needs (graders/worker.py FLAVOURS)."""
 
-    def __init__(self, config: SandboxConfig, runtime: Runtime, nice: int = 0) -> None:
+    builder = "builder"  # phase A: TF imported, runs learner code, one job then killed
+    evaluator = "evaluator"  # phase B: TF imported and warmed by a fit, no learner code, many jobs
+    numpy = "numpy"  # function lessons: NumPy only (starts in ~0.1 s), runs learner code, one job then killed
+
+
+FLAVOUR_OF_JOB = {JobKind.train: Flavour.builder, JobKind.evaluate: Flavour.evaluator,
+                  JobKind.call: Flavour.numpy, JobKind.cases: Flavour.numpy}
+EVALUATOR_JOBS = 20  # an evaluator is replaced after this many jobs, or at once after any job that did not end well
+CPU_GRACE_S = 5.0  # past a job's CPU limit (as its cgroup counts it) the parent kills it, whatever the rlimit does
+
+
+class WarmWorker:
+    """One sandboxed worker process and the framed protocol spoken with it.
+
+    Builders and numpy workers run learner code and serve one job. An evaluator (reusable=True) serves up to
+    EVALUATOR_JOBS jobs, each with its own log, limits and CPU count, and is retired after any job that was not a
+    plain success (see docs/ARCHITECTURE.md, "Why the evaluator may serve many jobs")."""
+
+    def __init__(self, config: SandboxConfig, runtime: Runtime, nice: int = 0,
+                 flavour: Flavour = Flavour.builder, reusable: bool = False) -> None:
         self.config = config
+        self.flavour = flavour
+        self.reusable = reusable
+        self.jobs_done = 0
+        self.in_use = False  # lent to a job and not yet finished with it (busy_count)
         self.workdir: Path | None = None
         sandboxed = config.mode == "bwrap"
         if sandboxed:
@@ -94,18 +118,22 @@ class WarmWorker:
             self.workdir = Path(tempfile.mkdtemp(prefix="rnnlab-job-"))
             script, workdir = str(runtime.dir / "worker.py"), str(self.workdir)
         argv = [config.python, "-I", "-B", script, "--threads", str(config.cpus), "--workdir", workdir,
+                "--flavour", flavour.value,
                 *(["--forbid-exec", f"{HARNESS_DIR}/{EXEC_BAN_FILE}"] if sandboxed else [])]
-        self.process = SandboxProcess(config, runtime.dir, argv, nice=nice)
+        self.process = SandboxProcess(config, runtime.dir, argv, nice=nice,
+                                      jobs=EVALUATOR_JOBS if reusable else 1)
         self.messages: queue.Queue[protocol.Message | Event | None] = queue.Queue()
         self.ready = threading.Event()
         self._settled = threading.Event()  # ready, or dead before it got there
+        self._log_lock = threading.Lock()
         self._log = bytearray()
         self._log_start = 0
         self._log_total = 0
         self._log_cap = config.ceiling.output_kb * 1024
+        self._chatter = 0  # bytes of progress messages of the current job before its result: small, so capped
         self.output_exceeded = False
         self.protocol_abuse = False
-        self.on_release: Callable[[], None] | None = None  # the pool's replenish hook
+        self.on_release: Callable[[WarmWorker, bool], None] | None = None  # the pool's hook: (worker, kept alive)
         threading.Thread(target=self._read_protocol, daemon=True).start()
         self._stderr_thread = threading.Thread(target=self._read_log, daemon=True)
         self._stderr_thread.start()
@@ -115,7 +143,6 @@ class WarmWorker:
         """Frames from the sandbox, bounded before they are parsed; any malformed byte stops the job."""
         stream = self.process.proc.stdout
         assert stream is not None
-        chatter = 0  # bytes of progress messages before the result: small, so capped
         try:
             while True:
                 message = protocol.read_message(stream)  # type: ignore[arg-type]
@@ -123,13 +150,18 @@ class WarmWorker:
                     break
                 kind = message.body.get("event")
                 if kind == protocol.EventKind.result:
+                    self._chatter = 0
                     self.messages.put(message)
+                    if self.reusable:
+                        continue
                     break
-                chatter += sum(len(str(v)) for v in message.body.values()) + 16
-                if chatter > protocol.MAX_CHATTER_BYTES or message.blobs:
+                self._chatter += sum(len(str(v)) for v in message.body.values()) + 16
+                if self._chatter > protocol.MAX_CHATTER_BYTES or message.blobs:
                     raise ProtocolError("too much progress chatter")
                 if kind == protocol.EventKind.ready and not self.ready.is_set():
-                    self._log_start = len(self._log)  # TF's import chatter is not the learner's output
+                    with self._log_lock:
+                        self._log_start = len(self._log)  # TF's import chatter is not the learner's output
+                    self._chatter = 0
                     self.ready.set()
                     self._settled.set()
                     continue
@@ -149,18 +181,26 @@ class WarmWorker:
             chunk = stream.read1(65536)  # type: ignore[attr-defined]
             if not chunk:
                 break
-            self._log_total += len(chunk)
-            room = self._log_cap - len(self._log)
-            if room > 0:
-                self._log += chunk[:room]
-            if self._log_total > 16 * self._log_cap and not self.output_exceeded:
+            with self._log_lock:
+                self._log_total += len(chunk)
+                room = self._log_cap - len(self._log)
+                if room > 0:
+                    self._log += chunk[:room]
+                flooded = self._log_total > 16 * self._log_cap
+            if flooded and not self.output_exceeded:
                 self.output_exceeded = True
                 self.process.kill()
 
+    def _new_log(self) -> None:
+        """Each job of a reusable worker has its own log and its own output cap."""
+        with self._log_lock:
+            self._log, self._log_start, self._log_total = bytearray(), 0, 0
+
     def log_text(self) -> str:
-        text = self._log[self._log_start:].decode("utf-8", errors="replace")
-        if self._log_total > len(self._log):
-            text += f"\n… output truncated: {self._log_total} bytes written, {len(self._log)} kept."
+        with self._log_lock:
+            text = self._log[self._log_start:].decode("utf-8", errors="replace")
+            if self._log_total > len(self._log):
+                text += f"\n… output truncated: {self._log_total} bytes written, {len(self._log)} kept."
         return text
 
     def wait_ready(self, timeout: float = READY_TIMEOUT_S) -> bool:
@@ -168,8 +208,11 @@ class WarmWorker:
         return self.ready.is_set()
 
     def run(self, job: dict[str, Any], limits: Limits, on_event: EventSink | None = None) -> PhaseOutcome:
-        """Hand the job over, stream its events, enforce the wall clock, and classify how it ended."""
+        """Hand the job over, stream its events, enforce the wall clock and the CPU limit, classify how it ended."""
         started = time.monotonic()
+        if self.jobs_done:
+            self._new_log()
+        self.jobs_done += 1
         self.process.tighten(limits)
         cpu_at_start = self.process.cpu_seconds()
         kind = JobKind(job["kind"])
@@ -178,12 +221,16 @@ class WarmWorker:
         assert stdin is not None
         try:
             protocol.write_message(stdin, {"job": tree}, blobs)  # type: ignore[arg-type]
-            stdin.close()
-        except (BrokenPipeError, ValueError):
+            if self.reusable:
+                stdin.flush()
+            else:
+                stdin.close()
+        except (BrokenPipeError, ValueError, OSError):
             pass
         deadline = started + limits.wall_seconds
         result: protocol.Message | None = None
-        timed_out = False
+        timed_out = over_cpu = False
+        kept = False
         try:
             while True:
                 remaining = deadline - time.monotonic()
@@ -193,6 +240,9 @@ class WarmWorker:
                 try:
                     message = self.messages.get(timeout=min(remaining, 0.5))
                 except queue.Empty:
+                    if self._over_cpu(cpu_at_start, limits):
+                        over_cpu = True
+                        break
                     continue
                 if message is None:
                     break
@@ -201,20 +251,29 @@ class WarmWorker:
                     break
                 if on_event is not None:
                     on_event(message)
+            kept = (self.reusable and result is not None and self.jobs_done < EVALUATOR_JOBS
+                    and result.body.get("outcome") in (Outcome.ok.value, Outcome.diverged.value)
+                    and not (self.output_exceeded or self.protocol_abuse) and self.process.proc.poll() is None)
         finally:
-            # One job per worker: once it has answered there is nothing to wait for (TF's own teardown takes
-            # ~0.5 s). Whatever the learner left behind (a setsid child, a sleeper) dies here too.
-            self.process.kill()
-            exit_info = self.process.finish()
-            self._stderr_thread.join(timeout=5)
-            self._cleanup()
+            if kept:
+                exit_info = Exit(returncode=None, cpu_seconds=self.process.cpu_seconds())
+            else:
+                # One job per worker (or the last of an evaluator): once it has answered there is nothing to wait
+                # for (TF's own teardown takes ~0.5 s). Whatever was left behind (a setsid child, a sleeper) dies.
+                self.process.kill()
+                exit_info = self.process.finish()
+                self._stderr_thread.join(timeout=5)
+                self._cleanup()
+            self.in_use = False
             if self.on_release is not None:
-                self.on_release()
+                self.on_release(self, kept)
         outcome = PhaseOutcome(answer=None, failure=None, message="", log=self.log_text(),
                                seconds=time.monotonic() - started, sandbox=self.process.info, exit=exit_info)
         cpu_used = None
         if cpu_at_start is not None and exit_info.cpu_seconds is not None:
             cpu_used = exit_info.cpu_seconds - cpu_at_start
+        if over_cpu and exit_info.signal is None:
+            exit_info.signal = signal.SIGKILL  # we killed it for its CPU: classify() says so from cpu_used
         failure, explanation = classify(result is not None, exit_info, timed_out, self.output_exceeded,
                                         self.protocol_abuse, limits, cpu_used)
         if failure is not None:
@@ -223,6 +282,15 @@ class WarmWorker:
             assert result is not None
             judge_answer(kind, result, outcome)
         return outcome
+
+    def _over_cpu(self, cpu_at_start: float | None, limits: Limits) -> bool:
+        """The job's CPU as its cgroup counts it (all its threads and children), against its limit: the rlimit
+        alone is per process, and an evaluator's hard rlimit covers many jobs."""
+        now = self.process.cpu_seconds()
+        if cpu_at_start is None or now is None or now - cpu_at_start < limits.cpu_seconds + CPU_GRACE_S:
+            return False
+        self.process.kill()
+        return True
 
     def close(self) -> None:
         self.process.kill()
@@ -311,19 +379,151 @@ def blas_threads() -> int:
                default=1)
 
 
+class _Shelf:
+    """Warm workers of one flavour: `size` kept ready, replenished. size=0: each job starts one cold."""
+
+    def __init__(self, pool: WorkerPool, flavour: Flavour, size: int) -> None:
+        self.pool = pool
+        self.flavour = flavour
+        self.size = size
+        self.reusable = flavour is Flavour.evaluator and size > 0
+        self._idle: list[WarmWorker] = []
+        self._warming: set[WarmWorker] = set()
+        self._starting = 0
+        self._lent: weakref.WeakSet[WarmWorker] = weakref.WeakSet()  # handed to a job and not finished with it
+        self._lock = threading.Condition()
+
+    def start(self) -> None:
+        for _ in range(self.size):
+            self._spawn_async()
+
+    def _new_worker(self, nice: int = 0) -> WarmWorker:
+        assert self.pool.runtime is not None
+        return WarmWorker(self.pool.config, self.pool.runtime, nice=nice, flavour=self.flavour,
+                          reusable=self.reusable)
+
+    def _spawn_async(self) -> None:
+        with self._lock:
+            self._starting += 1
+        threading.Thread(target=self._spawn, daemon=True).start()
+
+    def _spawn(self) -> None:
+        worker: WarmWorker | None = None
+        ok = False
+        try:
+            if self.pool.closed:
+                return
+            # Warming (TF import) runs at low priority so it does not slow a job that is training right now;
+            # tighten() restores full priority when the worker gets its job (root only: others cannot renice up).
+            worker = self._new_worker(nice=WARMING_NICE if os.geteuid() == 0 else 0)
+            with self._lock:
+                self._warming.add(worker)
+            if self.pool.closed:  # close() ran while we were starting it and could not see it
+                worker.close()
+            ok = worker.wait_ready() and worker.process.proc.poll() is None
+        except (SandboxUnavailable, OSError) as exc:
+            log.error("could not start a warm %s worker: %s", self.flavour.value, exc)
+        finally:
+            with self._lock:
+                self._starting -= 1
+                if worker is not None:
+                    self._warming.discard(worker)
+                    if ok and not self.pool.closed:
+                        self._idle.append(worker)
+                        worker = None
+                self._lock.notify_all()
+        if worker is not None:
+            if not ok and not self.pool.closed:
+                log.error("warm %s worker failed to become ready; its log:\n%s", self.flavour.value,
+                          worker.log_text()[-2000:])
+            worker.close()
+
+    def acquire(self, timeout: float) -> WarmWorker:
+        if self.size == 0:
+            worker = self._new_worker()
+            if not worker.wait_ready(timeout):
+                text = worker.log_text()[-2000:]
+                worker.close()
+                raise SandboxUnavailable(f"a sandboxed worker did not start: {text}")
+            self._lend(worker)
+            return worker
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while True:
+                while self._idle and self._idle[0].process.proc.poll() is not None:
+                    self._idle.pop(0).close()  # an idle evaluator that died meanwhile (e.g. killed by an operator)
+                if self._idle:
+                    break
+                if self._starting == 0 or (self.reusable and self._starting + len(self._lent) < self.size):
+                    self._spawn_async()  # the condition's lock is re-entrant
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise SandboxUnavailable("no sandboxed worker became ready in time (see the server log)")
+                self._lock.wait(min(remaining, 1.0))
+            worker = self._idle.pop(0)
+            self._lend(worker)
+            exhausted = not self._idle and self._starting == 0
+        if self.reusable:
+            worker.on_release = self._returned
+        elif exhausted:
+            self._spawn_async()  # nobody else is ready or warming: start the replacement now
+        else:
+            # Warm the replacement once this worker's job is over, so a TF import never competes with training.
+            worker.on_release = lambda _worker, _kept: self._spawn_async()
+        return worker
+
+    def _lend(self, worker: WarmWorker) -> None:
+        worker.in_use = True
+        self._lent.add(worker)
+
+    def _returned(self, worker: WarmWorker, kept: bool) -> None:
+        """An evaluator's job is over: back on the shelf if it ended well, else a fresh one replaces it."""
+        with self._lock:
+            self._lent.discard(worker)
+            if kept and len(self._idle) >= self.size:
+                kept = False  # one spawned while every evaluator was busy: keep the shelf at its size
+                surplus = True
+            else:
+                surplus = False
+            if kept and not self.pool.closed:
+                self._idle.append(worker)
+                self._lock.notify_all()
+                return
+        if kept or surplus:  # closed meanwhile, or one too many
+            worker.close()
+        else:
+            self._spawn_async()
+
+    def idle_count(self) -> int:
+        with self._lock:
+            return len(self._idle)
+
+    def busy_count(self) -> int:
+        with self._lock:
+            return sum(1 for worker in self._lent if worker.in_use)
+
+    def close(self) -> None:
+        with self._lock:
+            doomed, self._idle = [*self._idle, *self._warming], []
+        for worker in doomed:
+            worker.close()
+        with self._lock:
+            self._lock.wait_for(lambda: self._starting == 0, timeout=30)
+
+
 class WorkerPool:
-    """Keeps `size` warm workers ready. size=0 means cold: every phase starts (and imports TF) from scratch."""
+    """Warm sandboxed workers for every job kind, kept ready.
+
+    size: how many gradings can start at once without waiting: that many builders and evaluators (TensorFlow
+    imported, ~0.5 GB each) and NumPy-only workers for function lessons (~30 MB each). size=0 means cold: every phase starts (and imports
+    TF) from scratch."""
 
     def __init__(self, config: SandboxConfig, size: int = 2) -> None:
         self.config = config
         self.size = size
         self.runtime: Runtime | None = None
-        self._idle: list[WarmWorker] = []
-        self._warming: set[WarmWorker] = set()
-        self._starting = 0
-        self._lent: weakref.WeakSet[WarmWorker] = weakref.WeakSet()  # handed to a job: busy until its process ends
-        self._lock = threading.Condition()
         self._closed = False
+        self._shelves = {flavour: _Shelf(self, flavour, size) for flavour in Flavour}
 
     @property
     def closed(self) -> bool:
@@ -344,97 +544,31 @@ class WorkerPool:
         self.runtime = Runtime()
         if self.config.mode == "unconfined":
             log.warning("SANDBOX DISABLED: learner code runs unconfined with this user's rights")
-        for _ in range(self.size):
-            self._spawn_async()
+        for shelf in self._shelves.values():
+            shelf.start()
 
-    def _spawn_async(self) -> None:
-        with self._lock:
-            self._starting += 1
-        threading.Thread(target=self._spawn, daemon=True).start()
-
-    def _spawn(self) -> None:
-        worker: WarmWorker | None = None
-        ok = False
-        try:
-            with self._lock:
-                if self._closed:
-                    return
-            assert self.runtime is not None
-            # Warming (TF import) runs at low priority so it does not slow a job that is training right now;
-            # tighten() restores full priority when the worker gets its job (root only: others cannot renice up).
-            worker = WarmWorker(self.config, self.runtime, nice=WARMING_NICE if os.geteuid() == 0 else 0)
-            with self._lock:
-                self._warming.add(worker)
-                closed = self._closed
-            if closed:  # close() ran while we were starting it and could not see it
-                worker.close()
-            ok = worker.wait_ready() and worker.process.proc.poll() is None
-        except (SandboxUnavailable, OSError) as exc:
-            log.error("could not start a warm worker: %s", exc)
-        finally:
-            with self._lock:
-                self._starting -= 1
-                if worker is not None:
-                    self._warming.discard(worker)
-                    if ok and not self._closed:
-                        self._idle.append(worker)
-                        worker = None
-                self._lock.notify_all()
-        if worker is not None:
-            if not ok and not self._closed:
-                log.error("warm worker failed to become ready; its log:\n%s", worker.log_text()[-2000:])
-            worker.close()
-
-    def acquire(self, timeout: float = READY_TIMEOUT_S) -> WarmWorker:
-        """A ready worker, exclusively yours for one job; its replacement warms when the job is over."""
+    def acquire(self, kind: JobKind = JobKind.train, timeout: float = READY_TIMEOUT_S) -> WarmWorker:
+        """A ready worker for this kind of job, exclusively yours for it; what replaces it warms when it is over."""
         if self.runtime is None or self._closed:
             raise SandboxUnavailable("the worker pool is not running")
-        if self.size == 0:
-            worker = WarmWorker(self.config, self.runtime)
-            if not worker.wait_ready(timeout):
-                text = worker.log_text()[-2000:]
-                worker.close()
-                raise SandboxUnavailable(f"a sandboxed worker did not start: {text}")
-            with self._lock:
-                self._lent.add(worker)
-            return worker
-        deadline = time.monotonic() + timeout
-        with self._lock:
-            while not self._idle:
-                if self._starting == 0:
-                    self._spawn_async()  # the condition's lock is re-entrant
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise SandboxUnavailable("no sandboxed worker became ready in time (see the server log)")
-                self._lock.wait(remaining)
-            worker = self._idle.pop(0)
-            self._lent.add(worker)
-            exhausted = not self._idle and self._starting == 0
-        if exhausted:
-            self._spawn_async()  # nobody else is ready or warming: start the replacement now
-        else:
-            # Warm the replacement once this worker's job is over, so a TF import never competes with training.
-            worker.on_release = self._spawn_async
-        return worker
+        return self._shelves[FLAVOUR_OF_JOB[kind]].acquire(timeout)
 
     def idle_count(self) -> int:
-        with self._lock:
-            return len(self._idle)
+        """Warm workers waiting for a job (every flavour)."""
+        return sum(shelf.idle_count() for shelf in self._shelves.values())
+
+    def ready_for_grading(self) -> bool:
+        """A submission could start now without waiting for a TensorFlow start-up."""
+        return all(self._shelves[f].idle_count() > 0 for f in (Flavour.builder, Flavour.evaluator))
 
     def busy_count(self) -> int:
-        """Workers handed out and not yet reaped: a job ends with its worker killed and reaped (one job each).
-        Reads returncode instead of poll(): reaping here would free the pid before the job's own kill() of it."""
-        with self._lock:
-            return sum(1 for worker in self._lent if worker.process.proc.returncode is None)
+        """Workers handed to a job that has not finished with them."""
+        return sum(shelf.busy_count() for shelf in self._shelves.values())
 
     def close(self) -> None:
         """Kill every worker, idle or still warming, and wait until no spawn is in flight."""
-        with self._lock:
-            self._closed = True
-            doomed, self._idle = [*self._idle, *self._warming], []
-        for worker in doomed:
-            worker.close()
-        with self._lock:
-            self._lock.wait_for(lambda: self._starting == 0, timeout=30)
+        self._closed = True
+        for shelf in self._shelves.values():
+            shelf.close()
         if self.runtime is not None:
             self.runtime.close()

@@ -221,7 +221,9 @@ def _bwrap_argv(config: SandboxConfig, harness: dict[str, int], seccomp: int, li
 class SandboxProcess:
     """One sandboxed process: its pipes, its cgroup and the means to end it completely."""
 
-    def __init__(self, config: SandboxConfig, harness: Path, argv: list[str], nice: int = 0) -> None:
+    def __init__(self, config: SandboxConfig, harness: Path, argv: list[str], nice: int = 0, jobs: int = 1) -> None:
+        """jobs: how many jobs the process may serve; RLIMIT_CPU's hard ceiling covers all of them (each job's own
+        limit is the soft limit the worker sets, and the parent's watch of the job's CPU in the cgroup)."""
         self.config = config
         limits = config.ceiling
         self.info = SandboxInfo(isolation=config.mode, cpus=config.cpus)
@@ -244,7 +246,7 @@ class SandboxProcess:
             self.info.uid = config.uid if os.geteuid() == 0 else os.geteuid()
         use_rlimit_data = self.cgroup is None
         join = self.cgroup.join_paths() if self.cgroup else []
-        cpu = int(limits.cpu_seconds) + IMPORT_CPU_ALLOWANCE_S
+        cpu = int(limits.cpu_seconds) * jobs + IMPORT_CPU_ALLOWANCE_S
         drop = _drop_privileges(config)
 
         def prepare_child() -> None:

@@ -786,38 +786,47 @@ def sample_tokens(model: Any, sample: dict[str, Any], np: Any) -> list[int]:
 # ---------------------------------------------------------------- process entry
 
 
-def warm_up(keras: Any, np: Any) -> None:
-    """Pay TF's one-time costs (kernel set-up, tf.function machinery, saving) before a learner is waiting."""
+def warm_up(keras: Any, np: Any, fit: bool) -> None:
+    """Pay TF's one-time costs (kernel set-up, tf.function machinery, saving) before a learner is waiting.
+
+    A builder (phase A) only builds, compiles and saves, so it skips the fit: that would cost CPU on every
+    submission for nothing. The evaluator trains, and pays the fit once for many jobs."""
     model = keras.Sequential([keras.Input(shape=(4, 1)), keras.layers.LSTM(2), keras.layers.Dense(1)])
     model.compile(optimizer="adam", loss="mse")
     x = np.zeros((8, 4, 1), dtype="float32")
-    model.fit(x, np.zeros((8, 1), dtype="float32"), validation_data=(x, np.zeros((8, 1))), epochs=1, verbose=0)
+    if fit:
+        model.fit(x, np.zeros((8, 1), dtype="float32"), validation_data=(x, np.zeros((8, 1))), epochs=1, verbose=0)
     path = os.path.join(os.path.dirname(MODEL_PATH), "warmup.keras")
     model.save(path)
-    keras.saving.load_model(path, compile=False, safe_mode=True).predict(x, verbose=0)
+    if fit:
+        keras.saving.load_model(path, compile=False, safe_mode=True).predict(x, verbose=0)
     os.remove(path)
     keras.backend.clear_session()
-
 
 
 def _out_of_cpu(signum: int, frame: object) -> None:
     os._exit(128 + signal.SIGXCPU)
 
 
-def apply_job_limits(job: dict[str, Any]) -> None:
+def apply_job_limits(job: dict[str, Any], keep_hard: bool = False) -> None:
     """Tighten our own rlimits to this job's limits before any learner code runs (the ceiling was set at spawn).
 
     The worker is pid 1 of its namespace, and the kernel drops default-action signals sent to a namespace's init,
     so SIGXCPU at the soft limit would be ignored and the hard limit's SIGKILL would read as "killed". A handler
     turns it into the exit status bwrap reports for SIGXCPU. Code stuck in C past the soft limit still dies by
     SIGKILL at the hard limit; the trusted side classifies that from the phase's CPU time.
+
+    keep_hard: the evaluator serves many jobs, and an unprivileged process can never raise a hard limit again,
+    so it moves only the soft limit (the parent also watches each job's CPU in the cgroup and kills past it).
     """
     signal.signal(signal.SIGXCPU, _out_of_cpu)
     used = resource.getrusage(resource.RUSAGE_SELF)
     spent = int(used.ru_utime + used.ru_stime) + 1
     cpu = spent + int(job["cpu_seconds"])
     soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
-    if hard == resource.RLIM_INFINITY or cpu + 5 <= hard:
+    if keep_hard:
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu if hard == resource.RLIM_INFINITY else min(cpu, hard), hard))
+    elif hard == resource.RLIM_INFINITY or cpu + 5 <= hard:
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
 
 
@@ -849,42 +858,22 @@ def forbid_exec(program_path: str) -> None:
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_SECCOMP) failed")
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--workdir", default="/tmp")
-    parser.add_argument("--forbid-exec", metavar="BPF", help="stack this seccomp program once warm (no execve)")
-    args = parser.parse_args()
-    global SUBMISSION, MODEL_PATH
-    os.chdir(args.workdir)
-    SUBMISSION = os.path.join(args.workdir, "submission.py")
-    MODEL_PATH = os.path.join(args.workdir, "model.keras")
-    # Learner prints and library chatter must never be mistaken for protocol messages.
-    proto = Protocol(os.fdopen(os.dup(1), "wb"))
-    os.dup2(2, 1)
-    sys.stdout = sys.stderr
-    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-    started = time.monotonic()
-    import numpy as np
-    import tensorflow as tf
+# What each flavour of worker may run. A builder and a numpy worker run learner code and serve one job; the
+# evaluator runs no learner code (only the grader's training and predictions of a safe_mode archive) and serves
+# many, so a submission pays one TensorFlow start-up (its builder's), not two.
+FLAVOURS = {
+    "builder": {protocol.JobKind.train},
+    "evaluator": {protocol.JobKind.evaluate},
+    "numpy": {protocol.JobKind.call, protocol.JobKind.cases},
+}
 
-    # TF ignores CPU quotas; match its thread pools to the cores we give the job.
-    tf.config.threading.set_intra_op_parallelism_threads(args.threads)
-    tf.config.threading.set_inter_op_parallelism_threads(args.threads)
-    import keras
 
-    warm_up(keras, np)
-    if args.forbid_exec:
-        forbid_exec(args.forbid_exec)
-    proto.send(event="ready", import_s=round(time.monotonic() - started, 3), keras=keras.__version__)
-    message = protocol.read_message(sys.stdin.buffer, protocol.TRUSTED_INPUT)  # the supervisor's job: trusted
-    if message is None:
-        return 0  # the pool shut down before giving us work
-    job = unpack(message.body["job"], message.blobs)
-    apply_job_limits(job)
+def run_job(job: dict[str, Any], proto: Protocol, allowed: set[protocol.JobKind], keras: Any, np: Any) -> None:
     started = time.monotonic()
     try:
         kind = protocol.JobKind(job["kind"])
+        if kind not in allowed:
+            raise RuntimeError(f"this worker does not run {kind.value} jobs")
         if kind is protocol.JobKind.train:
             result = build(job, proto, keras, np)
         elif kind is protocol.JobKind.evaluate:
@@ -907,7 +896,67 @@ def main() -> int:
     envelope = {key: result.pop(key) for key in ("outcome", "check", "message") if key in result}
     tree, blobs = pack(result)
     proto.send(blobs, event="result", seconds=round(time.monotonic() - started, 3), data=tree, **envelope)
-    return 0
+
+
+def forget_job(keras: Any) -> None:
+    """Between two evaluator jobs: nothing of the last archive, its graph or its data may shape the next grade."""
+    import gc
+
+    for path in (MODEL_PATH,):
+        try:
+            os.remove(path)
+        except FileNotFoundError:
+            pass
+    keras.backend.clear_session()
+    gc.collect()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--workdir", default="/tmp")
+    parser.add_argument("--flavour", choices=sorted(FLAVOURS), default="builder")
+    parser.add_argument("--forbid-exec", metavar="BPF", help="stack this seccomp program once warm (no execve)")
+    args = parser.parse_args()
+    global SUBMISSION, MODEL_PATH
+    os.chdir(args.workdir)
+    SUBMISSION = os.path.join(args.workdir, "submission.py")
+    MODEL_PATH = os.path.join(args.workdir, "model.keras")
+    # Learner prints and library chatter must never be mistaken for protocol messages.
+    proto = Protocol(os.fdopen(os.dup(1), "wb"))
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    started = time.monotonic()
+    import numpy as np
+
+    keras: Any = None
+    version = ""
+    if args.flavour != "numpy":  # function lessons never need TensorFlow: 0.1 s to start instead of 2.5 s
+        import tensorflow as tf
+
+        # TF ignores CPU quotas; match its thread pools to the cores we give the job.
+        tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+        tf.config.threading.set_inter_op_parallelism_threads(args.threads)
+        import keras
+
+        warm_up(keras, np, fit=args.flavour == "evaluator")
+        version = keras.__version__
+    if args.forbid_exec:
+        forbid_exec(args.forbid_exec)
+    proto.send(event="ready", import_s=round(time.monotonic() - started, 3), keras=version)
+    allowed = FLAVOURS[args.flavour]
+    serves_many = args.flavour == "evaluator"
+    while True:
+        message = protocol.read_message(sys.stdin.buffer, protocol.TRUSTED_INPUT)  # the supervisor's job: trusted
+        if message is None:
+            return 0  # the pool shut down (or retired us) before giving us more work
+        job = unpack(message.body["job"], message.blobs)
+        apply_job_limits(job, keep_hard=serves_many)
+        run_job(job, proto, allowed, keras, np)
+        if not serves_many:
+            return 0
+        forget_job(keras)
 
 
 if __name__ == "__main__":

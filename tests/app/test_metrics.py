@@ -146,20 +146,19 @@ def test_pool_workers_are_read_at_each_scrape_and_absent_without_a_pool() -> Non
         == (0, 3)
 
 
-class LentWorker:
-    """Just what busy_count() reads of a WarmWorker: its sandbox process's returncode (None until reaped)."""
+def test_worker_pool_counts_busy_and_idle_workers_of_every_flavour() -> None:
+    """A worker handed to a job is busy until the job is finished with it (killed and reaped, or an evaluator put back
+    on its shelf); idle workers of every flavour count as idle."""
+    from graders.pool import Flavour
 
-    def __init__(self, returncode: int | None) -> None:
-        self.process = type("Process", (), {"proc": type("Popen", (), {"returncode": returncode})()})()
-
-
-def test_worker_pool_busy_counts_lent_workers_until_their_process_is_reaped() -> None:
-    pool = WorkerPool(SandboxConfig(mode="unconfined"), size=0)
-    running, reaped = LentWorker(None), LentWorker(-9)
-    pool._lent.add(running)  # type: ignore[arg-type]
-    pool._lent.add(reaped)  # type: ignore[arg-type]
-    assert pool.busy_count() == 1
-    running.process.proc.returncode = 0
+    pool = WorkerPool(SandboxConfig(mode="unconfined"), size=2)
+    builder_shelf, evaluator_shelf = pool._shelves[Flavour.builder], pool._shelves[Flavour.evaluator]
+    running, done = type("Worker", (), {"in_use": True})(), type("Worker", (), {"in_use": False})()
+    builder_shelf._lent.add(running)  # type: ignore[arg-type]
+    evaluator_shelf._lent.add(done)  # type: ignore[arg-type]
+    evaluator_shelf._idle.append(done)  # type: ignore[arg-type]
+    assert (pool.busy_count(), pool.idle_count()) == (1, 1)
+    running.in_use = False  # type: ignore[attr-defined]
     assert pool.busy_count() == 0
 
 
