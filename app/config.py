@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.cookies import CookiePolicy
@@ -25,6 +26,20 @@ def is_course_folder(folder: Path) -> bool:
     if (lessons / "course.toml").is_file():
         return True
     return any((child / "lesson.md").is_file() for child in lessons.iterdir() if child.is_dir())
+
+
+GRADING_SLOT_BYTES = 2 * 1024**3  # a grading's two warm TF workers (~0.5 GB each) and its job's 1.5 GB limit, roughly
+
+
+def grading_slots(cpus_per_job: int) -> int:
+    """How many gradings this machine runs well at once: one per `cpus_per_job` cores this process may use, at most
+    one per 2 GiB of memory (TensorFlow ignores CPU quotas, so more jobs than cores only share them slower)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    try:
+        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError):
+        memory = GRADING_SLOT_BYTES
+    return max(1, min(cores // cpus_per_job, memory // GRADING_SLOT_BYTES))
 
 
 def default_lessons_dir() -> Path:
@@ -52,7 +67,8 @@ class Settings(BaseSettings):
         "in-process. A PostgreSQL URL (postgresql+psycopg://…) selects the scaled layout: web replicas queue jobs and "
         "`rnnlab worker` grading hosts run them (docs/deployment.md)."
     )
-    worker_jobs: int = Field(1, ge=1, description="`rnnlab worker`: gradings one grading host runs at the same time.")
+    worker_jobs: int = Field(1, ge=1, description="`rnnlab worker`: gradings one grading host runs at the same time. "
+                             "Unset: one per `cpus_per_job` cores, at most one per 2 GiB of memory.")
     worker_drain_s: float = Field(
         60.0, ge=0, description="`rnnlab worker`: on SIGTERM, seconds the gradings in flight may take to finish before "
         "they are released to another host."
@@ -123,8 +139,11 @@ class Settings(BaseSettings):
         False, description="Refuse to grade when no cgroup can be made (instead of falling back to RLIMIT_DATA)."
     )
     cpus_per_job: int = Field(1, ge=1, description="Cores one grading job gets; TF's thread pools are sized to it.")
-    pool_size: int = Field(2, ge=0, description="Warm sandboxed workers kept ready (0 = start each one cold).")
-    concurrent_jobs: int = Field(1, ge=1, description="Submissions graded at the same time by the server.")
+    pool_size: int = Field(2, ge=0, description="Gradings that can start at once on warm sandboxed workers (a builder "
+                           "and an evaluator with TensorFlow imported, and a NumPy-only worker, each); 0 = start each "
+                           "worker cold. Unset: concurrent_jobs (worker_jobs for `rnnlab worker`).")
+    concurrent_jobs: int = Field(1, ge=1, description="Submissions graded at the same time by the server. Unset: one "
+                                 "per `cpus_per_job` cores, at most one per 2 GiB of memory.")
     max_code_bytes: int = Field(64 * 1024, description="Largest submission accepted.")
     max_queued_per_learner: int = Field(3, description="Queued or running submissions one learner may have.")
     metrics_token: str | None = Field(
@@ -156,6 +175,18 @@ class Settings(BaseSettings):
     def scaled(self) -> bool:
         """PostgreSQL: grading runs on `rnnlab worker` hosts through procrastinate, not in the web process."""
         return self.resolved_database_url().startswith("postgresql")
+
+    @model_validator(mode="after")
+    def _size_from_machine(self) -> Settings:
+        """Concurrency and warm workers follow the machine unless set (a value from the environment is kept)."""
+        slots = grading_slots(self.cpus_per_job)
+        if "concurrent_jobs" not in self.model_fields_set:
+            self.concurrent_jobs = slots
+        if "worker_jobs" not in self.model_fields_set:
+            self.worker_jobs = slots
+        if "pool_size" not in self.model_fields_set:
+            self.pool_size = self.concurrent_jobs
+        return self
 
     def cookie_policy(self) -> CookiePolicy:
         """Embeddable cookies (SameSite=None; Secure; Partitioned) when LTI is on over https: lessons then show

@@ -186,8 +186,8 @@ class Deployment:
         self.hosts.append((proc, port))
         meter = CpuMeter({"host": [proc.pid]})
         meter.start()
-        # Warm: every worker of its pool has imported TensorFlow (pool size: RNNLAB_POOL_SIZE, 2 by default).
-        size = max(1, int(self.env.get("RNNLAB_POOL_SIZE", "2")))
+        # Warm: every worker of its pool is ready (TensorFlow imported where it needs it).
+        size = 3 * max(1, int(self.env.get("RNNLAB_POOL_SIZE", "2")))  # builders, evaluators, NumPy workers
         self._wait(lambda: _pool_idle(port) >= size, proc, f"host-{n}.log")
         tree = meter.stop()["host"]
         itself = sum(cpu for (pid, _), cpu in meter.last["host"].items() if pid == proc.pid)

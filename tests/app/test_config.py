@@ -26,3 +26,22 @@ def test_unknown_rnnlab_variables_do_not_crash_but_typos_in_values_do(monkeypatc
         assert "sandbox_mode" in str(exc)
     else:
         raise AssertionError("an invalid sandbox mode must be refused")
+
+
+def test_concurrency_and_warm_workers_follow_the_machine_unless_set(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import os
+
+    from app.config import grading_slots
+
+    for name in ("RNNLAB_CONCURRENT_JOBS", "RNNLAB_POOL_SIZE", "RNNLAB_WORKER_JOBS", "RNNLAB_CPUS_PER_JOB"):
+        monkeypatch.delenv(name, raising=False)
+    cores = len(os.sched_getaffinity(0))
+    assert 1 <= grading_slots(1) <= cores and grading_slots(cores + 1) == 1
+    settings = Settings()
+    assert settings.concurrent_jobs == settings.worker_jobs == settings.pool_size == grading_slots(1)
+    monkeypatch.setenv("RNNLAB_CONCURRENT_JOBS", "1")
+    assert (Settings().concurrent_jobs, Settings().pool_size) == (1, 1)
+    monkeypatch.setenv("RNNLAB_POOL_SIZE", "0")
+    assert (Settings().concurrent_jobs, Settings().pool_size) == (1, 0)
+    monkeypatch.setenv("RNNLAB_CPUS_PER_JOB", str(cores + 1))
+    assert Settings().worker_jobs == 1
