@@ -120,8 +120,8 @@ def compare(got: Any, want: Any, rtol: float, atol: float) -> str | None:
             diff = np.abs(got_arr - want_arr)
             diff = np.where(np.isnan(diff), np.inf, diff)
             where = np.unravel_index(int(np.argmax(diff)), diff.shape) if diff.ndim else ()
-            return (f"values differ: at index {tuple(int(i) for i in where)} you returned "
-                    f"{got_arr[where]:.6g}, expected {want_arr[where]:.6g}")
+            at = f"at index {tuple(int(i) for i in where)} " if diff.ndim else ""  # a number has no index
+            return f"values differ: {at}you returned {got_arr[where]:.6g}, expected {want_arr[where]:.6g}"
         return None
     return None if np.array_equal(got_arr, want_arr) else "values differ"
 

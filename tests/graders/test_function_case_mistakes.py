@@ -79,3 +79,9 @@ def test_malformed_mistakes_are_a_lesson_error(mistakes: Any) -> None:
     answer = CasesAnswer(cases=[case("order", mistakes)], expected=[CaseResult(ok=True, value=RIGHT)])
     with pytest.raises(SpecError, match="case 1"):
         FunctionCases().use_reference(prepared, answer)
+
+
+def test_a_wrong_number_is_reported_without_an_index() -> None:
+    messages = grade_answers([case("count")], [([352, 17], 369)], [([88, 17], 105)])
+    assert "item 0: item 0: values differ: you returned 88, expected 352" in messages["count"]
+    assert "index ()" not in messages["count"]
