@@ -76,14 +76,17 @@ def _checks(lessons_dir: Path, slugs: Sequence[str]) -> dict[str, str]:
     return checks
 
 
-def _lessons_with(table: Mapping[str, Sequence[str]], concept: str) -> list[str]:
-    return [slug for slug, ids in table.items() if concept in ids]
+def _lessons_with(table: Mapping[str, Sequence[str]], concept: str, path: Sequence[str]) -> list[str]:
+    """The lessons whose list names the concept, in the order of the path (lessons in no part last, by name)."""
+    where = {slug: n for n, slug in enumerate(path)}
+    return sorted((slug for slug, ids in table.items() if concept in ids), key=lambda s: (where.get(s, len(path)), s))
 
 
 def render_coverage(course: CourseFile, lessons_dir: Path) -> str:
     """The generated part of docs/course.md: the path, the totals and one table per group of concepts."""
-    practised = {c.id: _lessons_with(course.concepts, c.id) for c in CONCEPTS}
-    explained = {c.id: _lessons_with(course.explained, c.id) for c in CONCEPTS}
+    path = [slug for part in course.parts for slug in part.lessons]
+    practised = {c.id: _lessons_with(course.concepts, c.id, path) for c in CONCEPTS}
+    explained = {c.id: _lessons_with(course.explained, c.id, path) for c in CONCEPTS}
     checks = _checks(lessons_dir, sorted({slug for slugs in practised.values() for slug in slugs}))
     n_practised = sum(bool(slugs) for slugs in practised.values())
     n_explained = sum(bool(explained[c.id]) and not practised[c.id] for c in CONCEPTS)
