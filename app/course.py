@@ -221,7 +221,7 @@ class Course:
     def sections(self, progress: dict[str, LessonProgress],
                  grades: Mapping[str, LessonGrade] | None = None) -> list[CourseSection]:
         """The course page: the lessons part by part, each with this learner's progress and counted grade."""
-        catalog = self.catalog  # refreshes; the three below are then read from one load
+        catalog = self.catalog  # refreshes them all (at most every RECHECK_S)
         course_file, pages = self._course_file, self._pages
         sections, number = [], 0
         for section in course_file.sections([lesson.slug for lesson in catalog]):
@@ -236,5 +236,6 @@ class Course:
                     minutes=lesson.meta.minutes, progress=progress.get(slug, NOT_STARTED), deadline=self.deadline(slug),
                     grade=(grades or {}).get(slug), objectives_html=tuple(page.objectives_html),
                     concepts=tuple(concepts_of(course_file.concepts, slug))))
-            sections.append(CourseSection(section.title, section.summary, entries))
+            if entries:  # a part whose lessons are all gone has no heading
+                sections.append(CourseSection(section.title, section.summary, entries))
         return sections
