@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from graders import GradeReport, LessonGrading, WorkerPool, grade, load_grading
+from graders.spec import FunctionCasesSpec
 from graders.tasks.function_cases import compare
 
 REPO = Path(__file__).resolve().parents[2]
@@ -96,10 +97,14 @@ def test_no_typical_mistake_equals_the_reference(slug: str, seed: int) -> None:
     folder = REPO / "lessons" / slug
     cases = run_module(folder / "cases.py")["make_cases"](np.random.default_rng(seed))
     solution = run_module(folder / "solution.py")
+    spec = lesson(slug).spec
+    assert isinstance(spec, FunctionCasesSpec)
+    tolerances = spec.cases
     named = 0
     for case in cases:
         want = solution[case["function"]](*case["args"])
         for mistake in case.get("mistakes", []):
-            assert compare(mistake["value"], want, 1e-5, 1e-6) is not None, (case["check"], mistake["hint"])
+            problem = compare(mistake["value"], want, tolerances.rtol, tolerances.atol)
+            assert problem is not None, (case["check"], mistake["hint"])
             named += 1
     assert named >= 10
