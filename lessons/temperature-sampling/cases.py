@@ -71,9 +71,11 @@ def make_cases(rng: np.random.Generator) -> list[dict]:
     )
     for batch, vocab in [(3, 6), (5, 4)]:
         logits = rng.normal(0.0, 2.0, (batch, vocab))
-        whole = (_softmax(logits, 1.0, axis=None), "your probabilities sum to 1 over the whole array, not "
-                 "per row. Sum over the last axis: np.sum(e, axis=-1, keepdims=True).")
-        cases.append(_softmax_case("rows", title, hint, logits, 1.0, [whole]))
+        text = ("your probabilities sum to 1 over the whole array, not per row. Sum over the last axis: "
+                "np.sum(e, axis=-1, keepdims=True).")
+        shifted = np.exp(logits - np.max(logits, axis=-1, keepdims=True))  # the max per row, the sum over all
+        mistakes = [(_softmax(logits, 1.0, axis=None), text), (shifted / np.sum(shifted), text)]
+        cases.append(_softmax_case("rows", title, hint, logits, 1.0, mistakes))
 
     title = "The temperature divides the logits"
     hint = (
