@@ -29,7 +29,7 @@ def _backward(x: np.ndarray, h0: np.ndarray, W_xh: np.ndarray, W_hh: np.ndarray,
     steps = [len(x) - 1] if bug == "last_step_only" else reversed(range(len(x)))
     dh_next = np.zeros_like(h0)
     for t in steps:
-        dh = dH[t] if bug == "no_carry" else dH[t] + dh_next
+        dh = dH[t] if bug in ("no_carry", "no_send_back", "no_recurrent_path") else dH[t] + dh_next
         if bug == "no_tanh_grad":
             dz = dh
         elif bug == "tanh_grad_of_prev":
@@ -37,17 +37,27 @@ def _backward(x: np.ndarray, h0: np.ndarray, W_xh: np.ndarray, W_hh: np.ndarray,
         else:
             dz = dh * (1 - H[t] ** 2)
         grads = (np.outer(x[t], dz), np.outer(H[t] if bug == "outer_with_new_state" else prev[t], dz), dz)
+        if bug == "no_recurrent_path":
+            grads = (grads[0], np.zeros_like(W_hh), grads[2])
         if bug == "overwrite":
             dW_xh, dW_hh, db = grads
         else:
             dW_xh, dW_hh, db = dW_xh + grads[0], dW_hh + grads[1], db + grads[2]
         dh_next = dz @ W_hh if bug == "carry_not_transposed" else dz @ W_hh.T
+        if bug in ("no_send_back", "no_recurrent_path"):
+            dh_next = np.zeros_like(h0)
     return dW_xh, dW_hh, db, dh_next
 
 
 MISTAKES = {
+    "no_recurrent_path": "nothing flows through W_hh yet: dW_hh is zero, and no gradient goes back to earlier steps "
+                         "or to h0. Step t adds np.outer(h_prev, dz) to dW_hh and sends dz @ W_hh.T back to the state "
+                         "it read; the step before adds that to its own dH.",
     "no_carry": "each step used only its own dH[t]. The gradient that reaches h_t is dH[t] PLUS what flows back "
                 "from step t+1 (dz_(t+1) @ W_hh.T): carry it in a variable through the backward loop.",
+    "no_send_back": "no gradient goes back to the previous state, so dh0 is zero and earlier steps only see their "
+                    "own dH[t]. Each step sends dz @ W_hh.T to the state it read: add it to the gradient of step t-1, "
+                    "and after the loop it is dh0.",
     "last_step_only": "only the last step's gradient is there. Loop backwards over every step, t = T-1 down to 0, "
                       "and add each step's contribution.",
     "overwrite": "only one step's contribution survives: the gradients were assigned (=) in the loop instead of "
@@ -69,10 +79,12 @@ def _differs(a: Grads, b: Grads) -> bool:
 
 def _case(check: str, title: str, hint: str, args: list[np.ndarray], bugs: list[str]) -> dict:
     right = _backward(*args)
-    mistakes = []
+    mistakes: list[dict] = []
     for bug in bugs:
         wrong = _backward(*args, bug=bug)
-        if _differs(wrong, right):  # on some cases a mistake changes nothing: then it is not one there
+        # On some cases a mistake changes nothing (then it is not one there), or gives the same answer as one
+        # listed before it (then the first, more general, hint is the one to show).
+        if _differs(wrong, right) and all(_differs(wrong, m["value"]) for m in mistakes):
             mistakes.append({"value": wrong, "hint": MISTAKES[bug]})
     return {"check": check, "title": title, "function": "rnn_backward", "args": args, "hint": hint,
             "mistakes": mistakes}

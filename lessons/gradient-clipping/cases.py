@@ -65,7 +65,9 @@ def _case(check: str, title: str, hint: str, grads: list[np.ndarray], clip_norm:
         wrong = _clip(grads, clip_norm, bug)
         if not all(np.all(np.isfinite(g)) for g in wrong[0]):
             continue  # NaN never compares equal, so a NaN answer cannot be recognised this way
-        if _differs(wrong, right):  # on some cases a mistake changes nothing: then it is not one there
+        # On some cases a mistake changes nothing (then it is not one there), or gives the same answer as one
+        # listed before it (then the first hint is the one to show).
+        if _differs(wrong, right) and all(_differs(wrong, m["value"]) for m in mistakes):
             mistakes.append({"value": wrong, "hint": MISTAKES[bug]})
     return {"check": check, "title": title, "function": "clip_by_global_norm", "args": [grads, clip_norm],
             "hint": hint, "mistakes": mistakes}

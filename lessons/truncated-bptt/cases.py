@@ -71,10 +71,12 @@ def _differs(a: Grads, b: Grads) -> bool:
 
 def _case(check: str, title: str, hint: str, args: list, bugs: list[str]) -> dict:
     right = _truncated(*args)
-    mistakes = []
+    mistakes: list[dict] = []
     for bug in bugs:
         wrong = _truncated(*args, bug=bug)
-        if _differs(wrong, right):  # on some cases a mistake changes nothing: then it is not one there
+        # On some cases a mistake changes nothing (then it is not one there), or gives the same answer as one
+        # listed before it (then the first hint is the one to show).
+        if _differs(wrong, right) and all(_differs(wrong, m["value"]) for m in mistakes):
             mistakes.append({"value": wrong, "hint": MISTAKES[bug]})
     return {"check": check, "title": title, "function": "truncated_backward", "args": args, "hint": hint,
             "mistakes": mistakes}
