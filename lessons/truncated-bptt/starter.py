@@ -3,8 +3,8 @@
 The grader calls truncated_backward on small random sequences and compares your three gradients with gradients
 computed by finite differences of the chunked forward pass (to about 5 significant digits).
 
-rnn_backward below is full BPTT on one sequence, the answer to the previous lesson (bptt-by-hand): do that lesson
-first if you have not. Here you use it as a building block, once per chunk.
+chunk_gradients below is BPTT within one chunk (computed by finite differences, so it gives nothing of the previous
+lesson away): a building block you call once per chunk.
 
 As written, truncated_backward splits the sequence into chunks and cuts the gradient between them, but every
 chunk starts again from h0: the memory is wiped at each boundary. Submit it once to see which checks fail.
@@ -23,19 +23,23 @@ def rnn_forward(x: np.ndarray, h0: np.ndarray, W_xh: np.ndarray, W_hh: np.ndarra
     return np.stack(states)
 
 
-def rnn_backward(x: np.ndarray, h0: np.ndarray, W_xh: np.ndarray, W_hh: np.ndarray, b: np.ndarray,
-                 dH: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Full BPTT: the gradients of sum(dH * rnn_forward(x, h0, ...)) for W_xh, W_hh, b and h0."""
-    H = rnn_forward(x, h0, W_xh, W_hh, b)
-    dW_xh, dW_hh, db = np.zeros_like(W_xh), np.zeros_like(W_hh), np.zeros_like(b)
-    dh_prev = np.zeros_like(h0)
-    for t in reversed(range(len(x))):
-        dz = (dH[t] + dh_prev) * (1 - H[t] ** 2)
-        dW_xh += np.outer(x[t], dz)
-        dW_hh += np.outer(H[t - 1] if t > 0 else h0, dz)
-        db += dz
-        dh_prev = dz @ W_hh.T
-    return dW_xh, dW_hh, db, dh_prev
+def chunk_gradients(x: np.ndarray, start: np.ndarray, W_xh: np.ndarray, W_hh: np.ndarray, b: np.ndarray,
+                    dH: np.ndarray, eps: float = 1e-5) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """BPTT within one chunk, by central finite differences: the gradients of sum(dH * rnn_forward(x, start, ...))
+    for W_xh, W_hh and b, with `start` held fixed. Slow, but sure; your rnn_backward from the previous lesson
+    (bptt-by-hand) gives the same numbers (its first three results) and may replace it."""
+    params = [np.array(p, dtype="float64") for p in (W_xh, W_hh, b)]  # copies: nudged in place below
+    grads = [np.zeros_like(p) for p in params]
+    for param, grad in zip(params, grads, strict=True):
+        for i in np.ndindex(param.shape):
+            kept = param[i]
+            param[i] = kept + eps
+            plus = np.sum(dH * rnn_forward(x, start, *params))
+            param[i] = kept - eps
+            minus = np.sum(dH * rnn_forward(x, start, *params))
+            param[i] = kept
+            grad[i] = (plus - minus) / (2 * eps)
+    return grads[0], grads[1], grads[2]
 
 
 def truncated_backward(x: np.ndarray, h0: np.ndarray, W_xh: np.ndarray, W_hh: np.ndarray, b: np.ndarray,
@@ -43,7 +47,7 @@ def truncated_backward(x: np.ndarray, h0: np.ndarray, W_xh: np.ndarray, W_hh: np
     """The summed gradients of truncated BPTT with chunks of k steps.
 
     Args:
-        x, h0, W_xh, W_hh, b, dH: as in rnn_backward; x and dH have T rows.
+        x, h0, W_xh, W_hh, b, dH: as in the previous lesson's rnn_backward; x and dH have T rows.
         k: the chunk length, at least 1. Chunks start at steps 0, k, 2k, …; the last one may be shorter.
 
     Returns:
@@ -54,9 +58,9 @@ def truncated_backward(x: np.ndarray, h0: np.ndarray, W_xh: np.ndarray, W_hh: np
     for s in range(0, len(x), k):
         # TODO: the forward pass must not forget at a chunk boundary. Start this chunk from the state the previous
         #       chunk ended in (h0 only for the first chunk). Only the gradient is cut there, and it already is:
-        #       each chunk gets its own call to rnn_backward, and its dh0 is thrown away.
+        #       each chunk gets its own call to chunk_gradients, which holds its starting state fixed.
         start = h0
-        g_xh, g_hh, g_b, _ = rnn_backward(x[s:s + k], start, W_xh, W_hh, b, dH[s:s + k])
+        g_xh, g_hh, g_b = chunk_gradients(x[s:s + k], start, W_xh, W_hh, b, dH[s:s + k])
         dW_xh += g_xh
         dW_hh += g_hh
         db += g_b

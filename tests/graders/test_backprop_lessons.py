@@ -66,6 +66,31 @@ def test_starter_runs_and_fails_with_the_lessons_message(slug: str, pool: Worker
     assert words in failing(report)[check] and "This is a typical mistake" in failing(report)[check]
 
 
+# The starter with the edits the last hint spells out: the starter's given parts must be right, and enough.
+FIXES = {
+    "bptt-by-hand": [("        dh = dH[t]\n", "        dh = dH[t] + dh_prev\n"),
+                     ("        # TODO 1:", "        dW_hh += np.outer(h_prev, dz)\n        dh_prev = dz @ W_hh.T\n        # 1:")],
+    "truncated-bptt": [("        start = h0\n", "        start = H[s - 1] if s > 0 else h0\n"),
+                       ("    for s in range(0, len(x), k):\n",
+                        "    H = rnn_forward(x, h0, W_xh, W_hh, b)\n    for s in range(0, len(x), k):\n")],
+    "gradient-clipping": [("        own_norm = float(np.linalg.norm(g))\n        scale = clip_norm / max(own_norm, clip_norm)\n",
+                           "        scale = clip_norm / max(global_norm, clip_norm)\n")],
+}
+
+
+@pytest.mark.sandbox
+@pytest.mark.slow
+@pytest.mark.parametrize("slug", SLUGS)
+def test_starter_fixed_as_the_last_hint_says_passes(slug: str, pool: WorkerPool) -> None:
+    grading = lesson(slug)
+    code = (grading.folder / "starter.py").read_text()
+    for old, new in FIXES[slug]:
+        assert code.count(old) == 1, old
+        code = code.replace(old, new)
+    report = grade(grading, code, pool)
+    assert report.status.value == "passed" and report.score == 1.0, (report.summary, failing(report))
+
+
 @pytest.mark.sandbox
 @pytest.mark.slow
 @pytest.mark.parametrize("path", sorted(SUBMISSIONS.glob("*/*.py")), ids=lambda p: f"{p.parent.name}/{p.stem}")
