@@ -187,12 +187,13 @@ def _check_model(grading: LessonGrading, code: str, pool: WorkerPool, emit: Even
         return _from_phase(phase_b)
     answer = phase_b.answer
     assert isinstance(answer, EvaluateAnswer)
+    meets_contract = model_checks.contract_check(trained)  # the learner's own constants (EPOCHS before the cut)
     if answer.training is not None:
         trained.reported, trained.diverged = answer.training, answer.diverged
     contract = grading.spec.contract  # type: ignore[union-attr]
     architecture = answer.architecture
     predictions = {"validation": answer.batched} if len(answer.batched) else {}
-    checks = [model_checks.contract_check(trained),
+    checks = [meets_contract,
               Check(id="input_shape", title=CHECK_TITLES["input_shape"], passed=True,
                     message=f"Input {architecture.input_shape}.")]
     checks += model_checks.layer_checks(contract, architecture)

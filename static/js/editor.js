@@ -1,4 +1,5 @@
-// The code editor: CodeMirror 6 (vendored bundle) set up for Python, with Ctrl/Cmd+Enter to submit.
+// The code editor: CodeMirror 6 (vendored bundle) set up for Python, with Ctrl/Cmd+Enter to submit and
+// Ctrl/Cmd+Shift+Enter to check.
 import {
   EditorState, EditorView, Compartment, keymap, lineNumbers, highlightActiveLine, highlightActiveLineGutter,
   highlightSpecialChars, drawSelection, dropCursor, rectangularSelection, defaultKeymap, history,
@@ -36,10 +37,10 @@ function decorationClass(view) {
 }
 
 /** Mounts an editor in `parent`; returns {getCode, setCode, focus, markLine, view}. */
-export function createEditor(parent, doc, { onChange, onSubmit, label, describedBy = "shortcut" }) {
+export function createEditor(parent, doc, { onChange, onSubmit, onCheck = onSubmit, label, describedBy = "shortcut" }) {
   const submitKeys = [
     { key: "Mod-Enter", preventDefault: true, run: () => { onSubmit(); return true; } },
-    { key: "Shift-Mod-Enter", preventDefault: true, run: () => { onSubmit(); return true; } },
+    { key: "Shift-Mod-Enter", preventDefault: true, run: () => { onCheck(); return true; } },
   ];
   const marks = new Compartment();
   const aria = new Compartment();

@@ -1,10 +1,11 @@
-// The lesson page: editor with autosave, submit, live grading progress over SSE, the report, past submissions.
+// The lesson page: editor with autosave, check, submit, live grading progress over SSE, the report, past submissions.
 import { h, STATUS_LABELS, percent, ago } from "/static/js/dom.js";
 import { renderReport } from "/static/js/report.js";
 import { lossChart } from "/static/js/charts.js";
 import { setupSplitter, setupHints } from "/static/js/layout.js";
 import { lessonDrafts } from "/static/js/drafts.js";
 import { lineDiff } from "/static/js/diff.js";
+import { renderCheck } from "/static/js/check.js";
 
 const root = document.getElementById("lesson");
 const slug = root.dataset.slug;
@@ -21,6 +22,7 @@ const ui = {
   draftNotice: $("draft-notice"), draftText: $("draft-notice-text"), errorLine: $("error-line"),
   viewer: $("viewer"), viewerTitle: $("viewer-title"), viewerSummary: $("viewer-summary"), viewerDiff: $("viewer-diff"),
   restore: $("viewer-restore"), closeViewer: $("viewer-close"), nextLesson: $("next-lesson"),
+  check: $("check"), checkBox: $("check-box"), checkStatus: $("check-status"), checkResult: $("check-result"),
 };
 // One entry per stage of graders/protocol.py's Stage (tests/app/test_stages.py keeps them equal).
 const PHASE_TEXT = {
@@ -75,14 +77,14 @@ async function mountEditor() {
   try {
     const { createEditor } = await import("/static/js/editor.js");
     fallback.parentElement.replaceChildren();
-    editor = createEditor($("editor"), initial, { onChange: save, onSubmit: submit, label: "Your code (Python)",
-      describedBy: "editor-hint" });
+    editor = createEditor($("editor"), initial, { onChange: save, onSubmit: submit, onCheck: runCheck,
+      label: "Your code (Python)", describedBy: "editor-hint" });
   } catch (err) {
     console.error("CodeMirror failed to load; using a plain text area", err);
     fallback.value = initial;
     fallback.addEventListener("input", () => save(fallback.value));
     fallback.addEventListener("keydown", (e) => {
-      if ((e.ctrlKey || e.metaKey) && e.key === "Enter") { e.preventDefault(); submit(); }
+      if ((e.ctrlKey || e.metaKey) && e.key === "Enter") { e.preventDefault(); if (e.shiftKey) runCheck(); else submit(); }
     });
     editor = { getCode: () => fallback.value, setCode: (code) => { fallback.value = code; save(code); },
       focus: () => fallback.focus() };
@@ -149,6 +151,48 @@ async function submit() {
   closeViewer();
   follow(created.id, created.position);
   refreshList();
+}
+
+// ---- checking: the contract, shapes and a short training on public data; never a submission, never graded -------
+let checking = false;
+let checkChart = null;
+async function runCheck() {
+  if (checking) return;
+  const code = editor.getCode();
+  const size = new TextEncoder().encode(code).length;
+  if (size > maxBytes) {
+    notify(`Your code is ${size.toLocaleString()} bytes; the limit is ${maxBytes.toLocaleString()} bytes.`);
+    return;
+  }
+  checking = true;
+  // aria-disabled, not disabled: a keyboard user who pressed it keeps their focus on it while it runs.
+  ui.check.setAttribute("aria-disabled", "true");
+  ui.check.textContent = "Checking…";
+  if (checkChart) { checkChart.destroy(); checkChart = null; }
+  ui.checkResult.replaceChildren();
+  ui.checkBox.hidden = false;
+  ui.checkBox.scrollIntoView({ block: "nearest" }); // on a phone it is far below the button
+  ui.checkStatus.textContent = "Checking: building your model, then a short training on part of the public data…";
+  try {
+    const response = await fetch(`/api/lessons/${encodeURIComponent(slug)}/checks`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRF-Token": csrfToken() },
+      body: JSON.stringify({ code }),
+    });
+    if (!response.ok) {
+      ui.checkStatus.textContent = await errorMessage(response);
+      return;
+    }
+    const report = await response.json();
+    ui.checkStatus.textContent = report.status === "ok" ? "Check done: nothing to fix." : "Check done: see what to fix.";
+    checkChart = renderCheck(ui.checkResult, report);
+  } catch {
+    ui.checkStatus.textContent = "Could not reach the server. Check again in a moment; your code is saved.";
+  } finally {
+    checking = false;
+    ui.check.removeAttribute("aria-disabled");
+    ui.check.textContent = "Check";
+  }
 }
 
 function resetProgress(epochs) {
@@ -357,6 +401,7 @@ async function start() {
   $("shortcut").textContent = mac ? "⌘ Enter" : "Ctrl+Enter";
   await mountEditor();
   ui.submit.addEventListener("click", submit);
+  ui.check.addEventListener("click", runCheck);
   ui.referenceButton.addEventListener("click", toggleReference);
   ui.restore.addEventListener("click", restoreViewed);
   ui.closeViewer.addEventListener("click", closeViewer);

@@ -135,6 +135,7 @@ def test_the_solution_trains_on_the_slice_and_no_heldout_value_is_sent(
     assert report.training is not None and report.training.epochs == EPOCHS
     assert report.training.train_samples < 0.3 * (split.validation_start - 24)
     assert {c.id for c in report.checks} >= {"contract", "layers", "output_shape", "finite_predictions"}
+    assert "EPOCHS=20" in report.checks[0].message  # the learner's constants, as written (training was cut to 2)
     assert all(c.points == 0 and c.max_points == 0 for c in report.checks)
     assert [job["kind"] for job in recording.jobs] == ["train", "evaluate"]
     phase_b = recording.jobs[1]
