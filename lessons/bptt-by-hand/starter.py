@@ -40,8 +40,8 @@ def rnn_backward(x: np.ndarray, h0: np.ndarray, W_xh: np.ndarray, W_hh: np.ndarr
     dh_prev = np.zeros_like(h0)  # what step t+1 sent back to the state it read (nothing, after the last step)
     for t in reversed(range(len(x))):
         h_prev = H[t - 1] if t > 0 else h0  # the state step t read
-        # TODO 3: this state influences the loss twice: directly (dH[t]) and through every later step. The second
-        #         part is what step t+1 sent back in the previous iteration. Add it here.
+        # TODO 3 (after 1 and 2): this state influences the loss twice: directly (dH[t]) and through every later
+        #         step. The second part is what step t+1 sent back in the previous iteration. Add it here.
         dh = dH[t]
         dz = dh * (1 - H[t] ** 2)  # back through tanh: tanh'(z) = 1 - tanh(z)² = 1 - H[t]²
         dW_xh += np.outer(x[t], dz)  # z_t contains x[t] @ W_xh
