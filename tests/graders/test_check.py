@@ -188,3 +188,24 @@ def test_a_function_lesson_runs_its_public_cases(tmp_path: Path, pool: WorkerPoo
     assert starter.cases_passed is not None and starter.cases_passed < (starter.cases or 0)
     assert any("practice case" in c.message for c in starter.checks if not c.passed)
     assert [job["kind"] for job in recording.jobs] == ["cases", "call", "call"]  # the public cases were kept
+
+
+@pytest.mark.parametrize("slug", ["text-generation", "many-to-one-gestures"])
+def test_the_slice_of_text_and_of_ready_made_arrays(slug: str, tmp_path: Path) -> None:
+    """Token ids (strided, squeezed) and ready-made arrays: a quarter of each public part, rows phase B can predict."""
+    grading = load_grading(LESSONS / slug)
+    prepared = prepare(grading, HeldoutStore(tmp_path / "private"))
+    data = task_for(grading.spec.task).train_job(grading, prepared, "", 0)["data"]
+    window = 40 if data["kind"] == "series" else None
+    sliced, rows = public_slice(data, window)
+    assert len(rows) == 8
+    if data["kind"] == "arrays":
+        assert len(sliced["x_train"]) == max(64, -(-len(data["x_train"]) // 4))
+        np.testing.assert_array_equal(rows, data["x_val"][:8])
+        return
+    assert rows.shape == (8, window) and rows.dtype.kind == "i"  # ids for an Embedding, no features axis
+    values, start = data["values"], data["validation_start"]
+    first = start - sliced["validation_start"]
+    np.testing.assert_array_equal(sliced["values"], values[first:first + len(sliced["values"])])
+    assert first + len(sliced["values"]) <= len(values)  # inside the public part
+    assert sliced["validation_start"] - window == pytest.approx(FRACTION * (start - window), abs=2)
