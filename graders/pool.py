@@ -415,7 +415,9 @@ class _Shelf:
                 return
             # Warming (TF import) runs at low priority so it does not slow a job that is training right now;
             # tighten() restores full priority when the worker gets its job (root only: others cannot renice up).
-            worker = self._new_worker(nice=WARMING_NICE if os.geteuid() == 0 else 0)
+            # (A NumPy worker's start is too short to be worth it, and a learner may be waiting for it.)
+            lower = os.geteuid() == 0 and self.flavour is not Flavour.numpy
+            worker = self._new_worker(nice=WARMING_NICE if lower else 0)
             with self._lock:
                 self._warming.add(worker)
             if self.pool.closed:  # close() ran while we were starting it and could not see it
@@ -523,7 +525,9 @@ class WorkerPool:
         self.size = size
         self.runtime: Runtime | None = None
         self._closed = False
-        self._shelves = {flavour: _Shelf(self, flavour, size) for flavour in Flavour}
+        # NumPy workers cost ~30 MB and 0.1 s to start: two at least, so a backlog of function lessons never waits.
+        self._shelves = {flavour: _Shelf(self, flavour, max(size, 2) if size and flavour is Flavour.numpy else size)
+                         for flavour in Flavour}
 
     @property
     def closed(self) -> bool:
