@@ -28,8 +28,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from graders import SandboxConfig, WorkerPool, grade, load_grading, prepare  # noqa: E402
-from graders import protocol, wire  # noqa: E402
+from graders import SandboxConfig, WorkerPool, grade, load_grading, prepare, protocol, wire  # noqa: E402  # noqa: E402
 from graders.pool import Flavour  # noqa: E402
 from graders.protocol import JobKind, PhaseEvent, Stage  # noqa: E402
 
