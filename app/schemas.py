@@ -20,12 +20,22 @@ class SubmissionCreate(BaseModel):
                       "at most max_code_bytes, not only whitespace).")
 
 
+class WaitPublic(BaseModel):
+    """An estimate from how long recent gradings of the same lessons took, the gradings running and the queue ahead."""
+
+    until_start_s: int = Field(description="Seconds until grading starts (estimate).")
+    until_report_s: int = Field(description="Seconds until the report (estimate).")
+    grading_s: int = Field(description="How long a grading of this lesson has typically taken.")
+
+
 class SubmissionCreated(BaseModel):
     """202 answer: the submission is queued; follow `events_url` (SSE) or poll `url`."""
 
     id: int
     status: SubmissionStatus
     position: int | None = Field(description="1 = next to be graded.")
+    estimate: WaitPublic | None = Field(None, description="How long until the report, when recent gradings of "
+                                        "this lesson give a basis for it; null otherwise.")
     url: str
     events_url: str
 

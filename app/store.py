@@ -40,6 +40,21 @@ class SubmissionStatus(enum.StrEnum):
 
 
 ACTIVE = (SubmissionStatus.queued.value, SubmissionStatus.running.value)
+GRADED = (SubmissionStatus.passed.value, SubmissionStatus.failed.value, SubmissionStatus.not_gradable.value)
+ESTIMATE_HISTORY = 20
+
+
+def _span_seconds(start: datetime, end: datetime) -> float:
+    return (end.replace(tzinfo=None) - start.replace(tzinfo=None)).total_seconds()  # both UTC; SQLite drops the zone
+
+
+@dataclass(frozen=True)
+class WaitEstimate:
+    """Seconds until a queued submission starts and until its report, from recent gradings (an estimate, rounded)."""
+
+    until_start_s: int
+    until_report_s: int
+    grading_s: int
 
 
 @dataclass(frozen=True)
@@ -190,6 +205,40 @@ class Store:
             ahead = session.scalar(select(func.count()).where(
                 SubmissionRow.status == SubmissionStatus.queued.value, SubmissionRow.id < submission_id))
             return int(ahead or 0) + 1
+
+    def wait_estimate(self, submission_id: int, slots: int | None) -> WaitEstimate | None:
+        """How long until this queued submission's report, from how long recent gradings of the same lessons took
+        (the median of each lesson's last ESTIMATE_HISTORY), the gradings running now and the queue ahead of it,
+        shared by `slots` gradings at once (None: as many as run now). None when there is no history to go by."""
+        with self._session() as session:
+            row = session.get(SubmissionRow, submission_id)
+            if row is None or row.status != SubmissionStatus.queued.value:
+                return None
+            ahead = session.execute(select(SubmissionRow.lesson, SubmissionRow.status, SubmissionRow.started).where(
+                SubmissionRow.status.in_(ACTIVE), SubmissionRow.id < submission_id)).all()
+            lessons = {row.lesson} | {lesson for lesson, _, _ in ahead}
+            typical: dict[str, float] = {}
+            for lesson in lessons:
+                spans = session.execute(
+                    select(SubmissionRow.started, SubmissionRow.finished)
+                    .where(SubmissionRow.lesson == lesson, SubmissionRow.status.in_(GRADED),
+                           SubmissionRow.started.is_not(None), SubmissionRow.finished.is_not(None))
+                    .order_by(SubmissionRow.id.desc()).limit(ESTIMATE_HISTORY)).all()
+                seconds = sorted(_span_seconds(start, end) for start, end in spans if start and end)
+                if seconds:
+                    typical[lesson] = seconds[len(seconds) // 2]
+        if row.lesson not in typical:
+            return None
+        fallback = sorted(typical.values())[len(typical) // 2]
+        clock = now()
+        running = [max(0.0, typical.get(lesson, fallback) - (clock - started_at).total_seconds())
+                   for lesson, status, started in ahead
+                   if status == SubmissionStatus.running.value and (started_at := as_utc(started)) is not None]
+        queued = [typical.get(lesson, fallback) for lesson, status, _ in ahead if status == SubmissionStatus.queued.value]
+        width = max(1, slots if slots is not None else len(running))
+        until_start = (sum(running) + sum(queued)) / width
+        return WaitEstimate(until_start_s=round(until_start), until_report_s=round(until_start + typical[row.lesson]),
+                            grading_s=round(typical[row.lesson]))
 
     def claim_next(self) -> Submission | None:
         """Oldest queued submission of a learner who has none running, now marked running under a new attempt. SKIP

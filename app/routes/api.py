@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
@@ -22,6 +23,7 @@ from app.schemas import (
     SubmissionCreated,
     SubmissionPublic,
     SubmissionSummary,
+    WaitPublic,
 )
 from app.store import Store, Submission
 
@@ -83,7 +85,14 @@ def create_submission(slug: KnownLesson, body: Annotated[SubmissionCreate, Depen
     url = f"/api/submissions/{submission.id}"
     response.headers["Location"] = url
     return SubmissionCreated(id=submission.id, status=submission.status,
-                             position=state.store.queue_position(submission.id), url=url, events_url=f"{url}/events")
+                             position=state.store.queue_position(submission.id),
+                             estimate=_estimate(state.store, submission.id, queue), url=url, events_url=f"{url}/events")
+
+
+def _estimate(store: Store, submission_id: int, queue: object) -> WaitPublic | None:
+    """The embedded queue knows how many gradings run at once; on the scaled layout the hosts do (None)."""
+    found = store.wait_estimate(submission_id, getattr(queue, "concurrent_jobs", None))
+    return None if found is None else WaitPublic(**dataclasses.asdict(found))
 
 
 @router.get("/api/lessons/{slug}/submissions", response_model=list[SubmissionSummary], tags=["submissions"],
@@ -108,7 +117,8 @@ def _sse(event: dict[str, Any], event_id: int | None = None) -> str:
     return f"{head}event: {event['event']}\ndata: {json.dumps(event, separators=(',', ':'))}\n\n"
 
 
-async def _event_stream(events: EventLog, store: Store, submission_id: int, last_id: int) -> AsyncIterator[str]:
+async def _event_stream(events: EventLog, store: Store, submission_id: int, last_id: int,
+                        slots: int | None = None) -> AsyncIterator[str]:
     """Rows of the live-event log after `last_id`, each with its id (a reconnecting browser resumes there), woken by
     the bell and re-read every SSE_POLL_S anyway; `queued` positions (not logged: they change as others finish) are
     sent when they change. Ends after the report or SSE_MAX_S."""
@@ -116,14 +126,14 @@ async def _event_stream(events: EventLog, store: Store, submission_id: int, last
     listener = events.bell.listen(submission_id)
     try:
         yield "retry: 1000\n\n"
-        async for chunk in _stream_rows(events, store, submission_id, last_id, listener, end):
+        async for chunk in _stream_rows(events, store, submission_id, last_id, listener, end, slots):
             yield chunk
     finally:
         listener.close()
 
 
 async def _stream_rows(events: EventLog, store: Store, submission_id: int, last_id: int, listener: BellListener,
-                       end: float) -> AsyncIterator[str]:
+                       end: float, slots: int | None = None) -> AsyncIterator[str]:
     loop = asyncio.get_running_loop()
     last_position: int | None = None
     last_sent = loop.time()
@@ -146,7 +156,9 @@ async def _stream_rows(events: EventLog, store: Store, submission_id: int, last_
             position = await run_in_threadpool(store.queue_position, submission_id)
             if position is not None and position != last_position:
                 last_position = position
-                yield _sse({"event": "queued", "position": position})
+                estimate = await run_in_threadpool(store.wait_estimate, submission_id, slots)
+                yield _sse({"event": "queued", "position": position,
+                            "estimate": None if estimate is None else dataclasses.asdict(estimate)})
                 last_sent = loop.time()
             elif position is None:
                 done = await run_in_threadpool(store.get_submission, submission_id)
@@ -185,7 +197,9 @@ async def submission_events(submission_id: SubmissionId, state: State, learner_i
     val_loss), then `report` (the whole submission). Each logged event has an `id`; a reconnecting EventSource sends
     it back as Last-Event-ID and resumes after it, on any replica. Streams end after ~25 s; EventSource reconnects."""
     await run_in_threadpool(_own_submission, state.store, submission_id, learner_id)
-    return StreamingResponse(_event_stream(state.events, state.store, submission_id, _last_event_id(last_event_id)),
+    slots = getattr(state.queue, "concurrent_jobs", None)
+    return StreamingResponse(_event_stream(state.events, state.store, submission_id, _last_event_id(last_event_id),
+                                           slots),
                              media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 

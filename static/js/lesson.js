@@ -149,7 +149,7 @@ async function submit() {
   const created = await response.json();
   sending = false;
   closeViewer();
-  follow(created.id, created.position);
+  follow(created.id, created.position, created.estimate);
   refreshList();
 }
 
@@ -204,20 +204,20 @@ function resetProgress(epochs) {
   ui.epochCount.textContent = epochs ? `0 / ${epochs}` : "";
 }
 
-function follow(id, position) {
+function follow(id, position, estimate) {
   stopFollowing();
   setBusy(true);
   following = { id, source: null, chart: null, epochs: null };
   ui.progress.hidden = false;
   ui.report.hidden = true;
   resetProgress(null);
-  ui.progressText.textContent = position ? queuedText(position) : "Submitted…";
+  ui.progressText.textContent = position ? queuedText(position, estimate) : "Submitted…";
   const source = new EventSource(`/api/submissions/${id}/events`);
   following.source = source;
   const on = (name, handler) => source.addEventListener(name, (e) => {
     if (following && following.id === id) handler(JSON.parse(e.data));
   });
-  on("queued", (e) => { ui.progressText.textContent = queuedText(e.position); });
+  on("queued", (e) => { ui.progressText.textContent = queuedText(e.position, e.estimate); });
   on("started", (e) => {
     resetProgress(null);
     // A later attempt: the grading host that had it stopped, and another one picked it up again from the start.
@@ -250,8 +250,17 @@ function follow(id, position) {
   };
 }
 
-function queuedText(position) {
-  return position === 1 ? "Queued: you are next." : `Queued: position ${position} in line.`;
+/** The server's estimate is from how long recent gradings of these lessons took; say so, and round it. */
+function queuedText(position, estimate) {
+  const line = position === 1 ? "Queued: you are next." : `Queued: position ${position} in line.`;
+  if (!estimate) return line;
+  return `${line} Your report in about ${roughly(estimate.until_report_s)} (from recent gradings of this lesson).`;
+}
+
+function roughly(seconds) {
+  if (seconds < 60) return `${Math.max(5, Math.ceil(seconds / 5) * 5)} s`;
+  const minutes = Math.round(seconds / 60);
+  return minutes === 1 ? "1 minute" : `${minutes} minutes`;
 }
 
 async function pollOnce(id) {

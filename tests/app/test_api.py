@@ -83,12 +83,25 @@ def test_a_queued_submission_hears_its_position_then_its_grading(client: TestCli
     second = submit(client, "# FAIL\n")
     assert client.get(f"/api/submissions/{second}").json()["position"] == 1
     monkeypatch.setattr(api, "SSE_MAX_S", 0.5)
-    assert read_events(client, second) == [{"event": "queued", "position": 1}]  # the stream ends; EventSource reconnects
+    # No grading of this lesson has finished yet: no basis for an estimate, so none is given.
+    assert read_events(client, second) == [{"event": "queued", "position": 1, "estimate": None}]  # EventSource reconnects
     fake_grader.gate.set()
     assert wait_for(client, first)["status"] == "passed"
     assert wait_for(client, second)["status"] == "failed"
     replay = [e["event"] for e in read_events(client, second)]
     assert replay[0] == "started" and replay[-1] == "report" and "queued" not in replay
+    # Now there is: a submission queued behind a running one hears how long until its report, from those gradings.
+    fake_grader.gate = threading.Event()
+    fake_grader.training.clear()
+    third = submit(client)
+    assert fake_grader.training.wait(5)
+    created = client.post(f"/api/lessons/{LSTM}/submissions", json={"code": "# FAIL\n"}).json()
+    estimate = created["estimate"]
+    assert estimate is not None and 0 <= estimate["until_start_s"] <= estimate["until_report_s"]
+    queued = read_events(client, created["id"])
+    assert queued[0]["event"] == "queued" and queued[0]["estimate"] == estimate
+    fake_grader.gate.set()
+    assert wait_for(client, third)["status"] == "passed" and wait_for(client, created["id"])["status"] == "failed"
 
 
 def test_list_is_newest_first_and_private_to_the_browser(client: TestClient, settings: object) -> None:

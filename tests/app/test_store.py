@@ -150,3 +150,47 @@ def test_a_learner_with_a_submission_running_gets_no_second_worker(store: Store)
     assert store.claim_next() is None
     store.finish(first.id, SubmissionStatus.passed, 1.0, {})
     assert store.claim_next().id == second.id  # type: ignore[union-attr]
+
+
+def test_wait_estimate_comes_from_recent_gradings_of_the_lessons_ahead(store: Store) -> None:
+    """Queued behind one running grading and one queued of another lesson, with 2 slots: (remaining + queued) / 2
+    until the start, plus this lesson's typical grading. No history for the lesson: no estimate, never a guess."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from app.database import now
+    from app.tables import SubmissionRow
+
+    learner = store.create_learner()
+
+    def graded(lesson: str, seconds: float) -> None:
+        done = store.add_submission(learner, lesson, "x")
+        store.claim(done.id)
+        store.finish(done.id, SubmissionStatus.passed, 1.0, {"checks": []})
+        with store.database.engine.begin() as connection:
+            start = now() - timedelta(hours=1)
+            connection.execute(update(SubmissionRow).where(SubmissionRow.id == done.id)
+                               .values(started=start, finished=start + timedelta(seconds=seconds)))
+
+    waiting = store.add_submission(learner, "fast", "x")
+    assert store.wait_estimate(waiting.id, 1) is None  # nothing graded yet: no basis
+    for seconds in (10, 12, 40):  # median 12 (an outlier does not move it)
+        graded("fast", seconds)
+    for seconds in (30, 30):
+        graded("slow", seconds)
+    other = store.create_learner()
+    running = store.add_submission(other, "slow", "x")
+    queued = store.add_submission(other, "fast", "x")
+    mine = store.add_submission(store.create_learner(), "fast", "x")
+    store.claim(running.id)
+    with store.database.engine.begin() as connection:  # started 10 s ago: ~20 s left of a typical 30 s
+        connection.execute(update(SubmissionRow).where(SubmissionRow.id == running.id)
+                           .values(started=now() - timedelta(seconds=10)))
+    estimate = store.wait_estimate(mine.id, 2)
+    assert estimate is not None
+    # ahead: the running one (~20 s left), two queued of "fast" (12 s each): (20 + 12 + 12) / 2 = 22
+    assert (estimate.until_start_s, estimate.until_report_s, estimate.grading_s) == (22, 34, 12)
+    alone = store.wait_estimate(mine.id, 1)
+    assert alone is not None and alone.until_start_s == 44
+    assert store.wait_estimate(running.id, 1) is None and store.wait_estimate(queued.id, 1) is not None
