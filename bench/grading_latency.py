@@ -63,10 +63,10 @@ while True:
         break
     jobs = unpack(message.body["job"], message.blobs)
     clock = Clock()
-    started = time.monotonic()
+    started, cpu_started = time.monotonic(), time.process_time()
     built = worker.build(jobs["train"], clock, keras, np)
     evaluated = worker.evaluate({**jobs["evaluate"], "model": built["model"]}, clock, keras, np)
-    total = time.monotonic() - started
+    total, cpu = time.monotonic() - started, time.process_time() - cpu_started
     assert evaluated["outcome"] == "ok", evaluated
     train = clock.marks["predict"] - clock.marks["train"]
     # bare_minimal: build_model + fit + one predict call, no rebuild, no isolated groups, no probes
@@ -80,7 +80,7 @@ while True:
     model.predict(jobs["evaluate"]["rows"], verbose=0, batch_size=256)
     minimal = time.monotonic() - t0
     keras.backend.clear_session()
-    out.write(json.dumps({"total": total, "train": train, "minimal": minimal}) + "\n")
+    out.write(json.dumps({"total": total, "train": train, "minimal": minimal, "cpu": cpu}) + "\n")
     out.flush()
 '''
 
@@ -151,12 +151,16 @@ def main() -> None:
             while not pool.ready_for_grading():
                 time.sleep(0.2)  # a warm pool is warm: measure submit -> score, not the TF import
             recorder = Recorder(pool)
+            evaluator = pool._shelves[Flavour.evaluator]._idle[0]
+            cpu_before = evaluator.process.cpu_seconds()
             started = time.monotonic()
             report = grade(grading, code, recorder, prepared=prepared)  # type: ignore[arg-type]
             warm_total.append(time.monotonic() - started)
             assert report.status.value == "passed", report.summary
             warm_train.append(recorder.marks["predict"] - recorder.marks["train"])
             throttled = throttled_s(pool)
+            cpu_after = evaluator.process.cpu_seconds()
+            warm_cpu = None if cpu_before is None or cpu_after is None else cpu_after - cpu_before
             jobs = {"train": recorder.jobs["train"], "evaluate": {k: v for k, v in recorder.jobs["evaluate"].items()
                                                                   if k != "model"}}
             tree, blobs = wire.pack(jobs)
@@ -169,8 +173,9 @@ def main() -> None:
             bare_total.append(bare["total"])
             bare_train.append(bare["train"])
             bare_minimal.append(bare["minimal"])
-            print(f"  rep {rep + 1}: warm {warm_total[-1]:.2f} s (train {warm_train[-1]:.2f}) | bare {bare['total']:.2f} s "
-                  f"(train {bare['train']:.2f}) | bare_minimal {bare['minimal']:.2f} s | evaluator cgroup throttled "
+            cpu_text = "n/a" if warm_cpu is None else f"{warm_cpu:.2f}"
+            print(f"  rep {rep + 1}: warm {warm_total[-1]:.2f} s (train {warm_train[-1]:.2f}, phase B CPU {cpu_text}) | "
+                  f"bare {bare['total']:.2f} s (train {bare['train']:.2f}, CPU {bare['cpu']:.2f}) | bare_minimal {bare['minimal']:.2f} s | evaluator cgroup throttled "
                   f"so far: {'n/a' if throttled is None else f'{throttled:.2f} s'} | phases {report.timings}", flush=True)
     finally:
         pool.close()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from graders.cgroups import CgroupUnavailable, create_job_cgroup, detect_version
+from graders.cgroups import CgroupUnavailable, create_job_cgroup, detect_version, machine_cores
 
 
 def fake_v2(root: Path, controllers: str = "cpu memory pids") -> Path:
@@ -40,6 +40,8 @@ def test_v2_enables_controllers_and_writes_limits(tmp_path: Path, monkeypatch: p
     assert (cg.memory_dir / "memory.max").read_text() == str(512 * 1024 * 1024)
     assert (cg.memory_dir / "pids.max").read_text() == "64"
     assert (cg.memory_dir / "cpu.max").read_text() == "100000 100000"
+    # All jobs together weigh one busy core per core of the machine against the host's other groups, not one thread.
+    assert (root / "rnnlab" / "cpu.weight").read_text() == str(min(10_000, 100 * machine_cores()))
     assert "+memory" in (root / "cgroup.subtree_control").read_text()
     assert [p.name for p in cg.join_paths()] == ["cgroup.procs"]
 
@@ -58,6 +60,7 @@ def test_v1_uses_one_directory_per_controller(tmp_path: Path) -> None:
     assert (cg.memory_dir / "memory.limit_in_bytes").read_text() == str(1 << 30)
     assert cg.pids_dir is not None and (cg.pids_dir / "pids.max").read_text() == "100"
     assert (root / "cpu" / "rnnlab").is_dir()
+    assert (root / "cpu" / "rnnlab" / "cpu.shares").read_text() == str(1024 * machine_cores())
 
 
 def test_no_hierarchy_at_all_is_reported(tmp_path: Path) -> None:
