@@ -45,6 +45,7 @@ class JobCgroup:
     pids_dir: Path | None
     has_pids: bool = True
     cpu_usage_file: Path | None = None
+    cpu_dir: Path | None = None  # where the cpu controller's files are (None: no cpu controller)
     _removed: bool = field(default=False, repr=False)
 
     @property
@@ -67,6 +68,19 @@ class JobCgroup:
             return int((self.memory_dir / name).read_text().strip())
         except (OSError, ValueError):
             return 0
+
+    def weigh(self, share: float) -> None:
+        """This job's CPU weight among its siblings, as a share of the default (1.0). Nice values only order threads
+        inside one group; between job groups only the group's weight counts, so a warming worker (share 0.1, like
+        nice 10) must be weighed down here or it takes half the CPU from a job that is training next to it."""
+        if self.cpu_dir is None:
+            return
+        name, value = (("cpu.weight", max(1, round(100 * share))) if self.version == 2
+                       else ("cpu.shares", max(2, round(1024 * share))))
+        try:
+            _write(self.cpu_dir / name, str(value))
+        except OSError as exc:
+            log.warning("could not set %s: %s", self.cpu_dir / name, exc)
 
     def cpu_seconds(self) -> float | None:
         """CPU time every process of the job has used so far (all threads), or None where nothing counts it."""
@@ -194,7 +208,8 @@ def _create_v2(root: Path, job: str, memory_bytes: int, pids_max: int, cpus: flo
         _weigh_parent(parent / "cpu.weight", min(10_000, 100 * machine_cores()))  # default 100 = one thread
     d = parent / job
     d.mkdir()
-    cg = JobCgroup(version=2, dirs=[d], memory_dir=d, pids_dir=d, has_pids="pids" in wanted, cpu_usage_file=d / "cpu.stat")
+    cg = JobCgroup(version=2, dirs=[d], memory_dir=d, pids_dir=d, has_pids="pids" in wanted, cpu_usage_file=d / "cpu.stat",
+                   cpu_dir=d if "cpu" in wanted else None)
     try:
         _write(d / "memory.max", str(memory_bytes))
         if (d / "memory.swap.max").exists():
@@ -243,4 +258,4 @@ def _create_v1(root: Path, job: str, memory_bytes: int, pids_max: int, cpus: flo
         JobCgroup(version=1, dirs=dirs, memory_dir=mem, pids_dir=None).remove()
         raise
     return JobCgroup(version=1, dirs=dirs, memory_dir=mem, pids_dir=pids_dir if has_pids else None, has_pids=has_pids,
-                     cpu_usage_file=usage)
+                     cpu_usage_file=usage, cpu_dir=cpu_dir if cpu_dir in dirs else None)

@@ -29,6 +29,8 @@ HARNESS_DIR = "/harness"  # where the worker's code appears inside the sandbox
 MiB = 1024 * 1024
 # TF's import alone burns a few CPU seconds before any job arrives; RLIMIT_CPU counts it.
 IMPORT_CPU_ALLOWANCE_S = 30
+# A warming worker's CPU weight next to a job that trains (what nice 10 is to nice 0: 110 / 1024).
+WARMING_SHARE = 0.1
 
 
 class _Spawner:
@@ -233,6 +235,8 @@ class SandboxProcess:
         else:
             try:
                 self.cgroup = create_job_cgroup(limits.memory_mb * MiB, limits.pids, config.cpus, config.cgroup_root)
+                if nice:
+                    self.cgroup.weigh(WARMING_SHARE)  # tighten() gives the full weight back with the job
                 self.info.memory_limit = self.info.pids_limit = self.cgroup.label
                 if not self.cgroup.has_pids:
                     self.info.pids_limit = "none"
@@ -300,6 +304,7 @@ class SandboxProcess:
         if not self.cgroup:
             return
         self._renice_all(0)
+        self.cgroup.weigh(1.0)
         name = "memory.max" if self.cgroup.version == 2 else "memory.limit_in_bytes"
         try:
             with open(self.cgroup.memory_dir / name, "w") as fh:

@@ -115,3 +115,27 @@ def test_a_kill_at_the_hard_cpu_limit_reads_as_out_of_cpu() -> None:
     assert classify(False, killed, False, False, False, limits, cpu_used=None)[0] == Failure.killed
     xcpu = Exit(returncode=152, signal=signal.SIGXCPU)
     assert classify(False, xcpu, False, False, False, limits)[0] == Failure.cpu_time
+
+
+@pytest.mark.parametrize(("version", "name", "low", "full"), [(1, "cpu.shares", "102", "1024"), (2, "cpu.weight", "10", "100")])
+def test_a_warming_worker_weighs_a_tenth_until_it_gets_its_job(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                               version: int, name: str, low: str, full: str) -> None:
+    """Between job groups nice values do not count, only the groups' weights: a warming worker's group weighs a tenth
+    (like nice 10), and gets the full weight back when its job starts."""
+    if version == 2:
+        root = fake_v2(tmp_path / "cg")
+        real_mkdir = Path.mkdir
+
+        def mkdir(self: Path, *args, **kwargs):  # type: ignore[no-untyped-def]
+            real_mkdir(self, *args, **kwargs)
+            (self / "cgroup.subtree_control").write_text("")
+
+        monkeypatch.setattr(Path, "mkdir", mkdir)
+    else:
+        root = fake_v1(tmp_path / "cg")
+    cg = create_job_cgroup(1 << 30, 64, 1.0, root)
+    assert cg.cpu_dir is not None
+    cg.weigh(0.1)
+    assert (cg.cpu_dir / name).read_text() == low
+    cg.weigh(1.0)
+    assert (cg.cpu_dir / name).read_text() == full
