@@ -94,6 +94,10 @@ FLAVOUR_OF_JOB = {JobKind.train: Flavour.builder, JobKind.evaluate: Flavour.eval
                   JobKind.call: Flavour.numpy, JobKind.cases: Flavour.numpy}
 EVALUATOR_JOBS = 20  # an evaluator is replaced after this many jobs, or at once after any job that did not end well
 CPU_GRACE_S = 5.0  # past a job's CPU limit (as its cgroup counts it) the parent kills it, whatever the rlimit does
+# Keras/TF keep memory of every fit after clear_session (about a model's weights, gradients and optimizer slots:
+# measured ~130 MB per job for an 8M-parameter model), so an evaluator whose memory grew by more than this since its
+# first job is retired: a later learner must not get less memory than a fresh evaluator would give them.
+EVALUATOR_GROWTH_MB = 128
 
 
 class WarmWorker:
@@ -109,6 +113,7 @@ class WarmWorker:
         self.flavour = flavour
         self.reusable = reusable
         self.jobs_done = 0
+        self.memory_at_first_job: int | None = None  # an evaluator's memory (cgroup) when its first job started
         self.in_use = False  # lent to a job and not yet finished with it (busy_count)
         self.workdir: Path | None = None
         sandboxed = config.mode == "bwrap"
@@ -213,6 +218,8 @@ class WarmWorker:
         if self.jobs_done:
             self._new_log()
         self.jobs_done += 1
+        if self.reusable and self.memory_at_first_job is None:
+            self.memory_at_first_job = self._memory_in_use()
         self.process.tighten(limits)
         cpu_at_start = self.process.cpu_seconds()
         kind = JobKind(job["kind"])
@@ -253,7 +260,8 @@ class WarmWorker:
                     on_event(message)
             kept = (self.reusable and result is not None and self.jobs_done < EVALUATOR_JOBS
                     and result.body.get("outcome") in (Outcome.ok.value, Outcome.diverged.value)
-                    and not (self.output_exceeded or self.protocol_abuse) and self.process.proc.poll() is None)
+                    and not (self.output_exceeded or self.protocol_abuse) and self.process.proc.poll() is None
+                    and not self._grew())
         finally:
             if kept:
                 exit_info = Exit(returncode=None, cpu_seconds=self.process.cpu_seconds())
@@ -291,6 +299,23 @@ class WarmWorker:
             return False
         self.process.kill()
         return True
+
+    def _memory_in_use(self) -> int | None:
+        """Bytes the worker's cgroup holds now (None where no cgroup counts them)."""
+        cgroup = self.process.cgroup
+        if cgroup is None:
+            return None
+        try:
+            name = "memory.current" if cgroup.version == 2 else "memory.usage_in_bytes"
+            return int((cgroup.memory_dir / name).read_text().strip())
+        except (OSError, ValueError):
+            return None
+
+    def _grew(self) -> bool:
+        """The evaluator kept more memory than EVALUATOR_GROWTH_MB since its first job (measured as its job ends)."""
+        now = self._memory_in_use()
+        return (now is not None and self.memory_at_first_job is not None
+                and now - self.memory_at_first_job > EVALUATOR_GROWTH_MB * 1024 * 1024)
 
     def close(self) -> None:
         self.process.kill()
