@@ -4,6 +4,8 @@ killed at its own limits without making the next learner wait on it."""
 
 from __future__ import annotations
 
+import pickle
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -13,6 +15,7 @@ import pytest
 from graders import SandboxConfig, WorkerPool, grade, load_grading, prepare
 from graders.pool import Flavour, WarmWorker
 from graders.spec import LessonGrading
+from graders.tasks import task_for
 
 pytestmark = [pytest.mark.sandbox]
 TREND = Path(__file__).parent / "lessons" / "trend-classes"
@@ -76,3 +79,51 @@ def test_a_job_that_spins_in_a_reused_evaluator_is_stopped_at_its_own_cpu_limit(
     started = time.monotonic()
     assert facts(pool, SOLUTION) == first
     assert time.monotonic() - started < 60
+
+
+# ---------------------------------------------------------------- NumPy workers (function lessons)
+
+SCALE = Path(__file__).parent / "lessons" / "scale-function"
+SCALE_SOLUTION = (SCALE / "solution.py").read_text()
+
+
+def test_a_function_lesson_that_imports_tensorflow_anyway_still_grades(pool: WorkerPool) -> None:
+    """The NumPy worker never imports TensorFlow itself, but a learner's `import keras` must not hang or break it."""
+    grading = load_grading(SCALE)
+    code = "import keras\nimport tensorflow as tf\n" + SCALE_SOLUTION.replace(
+        "return (", "assert float(tf.constant(2.0)) == 2.0 and keras.__version__\n    return (")
+    started = time.monotonic()
+    report = grade(grading, code, pool, prepared=prepare(grading))
+    assert report.status.value == "passed", (report.summary, report.log[-2000:])
+    assert time.monotonic() - started < 60
+
+
+def test_a_function_lessons_leftover_process_dies_with_its_worker(pool: WorkerPool) -> None:
+    marker = f"rt{int(time.time() * 1000) % 10**9}"
+    attack = (Path(__file__).parent / "hostile" / "setsid-child.py").read_text().replace("{{MARKER}}", marker)
+    grading = load_grading(SCALE)
+    report = grade(grading, attack + "\n" + SCALE_SOLUTION, pool, prepared=prepare(grading))
+    assert "ATTACK setsid: child started" in report.log, report.log[-2000:]
+    assert report.status.value == "passed", report.summary
+    survivors = subprocess.run(["pgrep", "-x", marker], capture_output=True, text=True)
+    assert survivors.stdout.strip() == "", f"still running: {survivors.stdout}"
+
+
+def test_one_learner_cannot_change_anothers_hidden_cases_or_expected_answers(pool: WorkerPool) -> None:
+    """The cases are made once per prepared lesson and kept: the learner's sandbox gets copies of the arguments
+    (mutating them in place changes nothing outside), never the expected answers nor the known mistakes."""
+    grading = load_grading(SCALE)
+    prepared = prepare(grading)
+    assert grade(grading, SCALE_SOLUTION, pool, prepared=prepared).status.value == "passed"
+    kept = pickle.dumps((prepared.cases, prepared.expected))
+    job = task_for("function_cases").train_job(grading, prepared, "", 0)
+    assert set(job) == {"kind", "code", "functions", "cases"}
+    assert all("mistakes" not in case and "expected" not in case for case in job["cases"])
+    vandal = ("import numpy as np\n"
+              "def standardise(train, values):\n"
+              "    train[...] = 0.0\n"
+              "    values[...] = 1e9\n"
+              "    return values\n")
+    assert grade(grading, vandal, pool, prepared=prepared).status.value == "failed"
+    assert pickle.dumps((prepared.cases, prepared.expected)) == kept
+    assert grade(grading, SCALE_SOLUTION, pool, prepared=prepared).status.value == "passed"
