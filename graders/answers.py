@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from graders import wire
+from graders import look_inside, wire
 from graders.protocol import Answer, JobKind, Outcome, ProtocolError
 from graders.report import Epoch
 
@@ -108,6 +108,7 @@ class EvaluateAnswer:
     batched: np.ndarray  # one output row per input row, in the order the rows were sent
     alone: np.ndarray  # the same model on the sampled rows, each in a batch of its own
     sample_ids: list[int] | None
+    look_inside: look_inside.LookInside | None = None  # bounded on its own: a malformed figure is dropped
 
 
 @dataclass
@@ -187,7 +188,8 @@ def parse_typed(kind: JobKind, answer: Answer) -> TypedAnswer:
         return EvaluateAnswer(architecture=_model(Architecture, data.get("architecture")),
                               training=_model(TrainingReport, training) if training is not None else None,
                               diverged=bool(data.get("diverged", False)),
-                              batched=_array(data, "batched"), alone=_array(data, "alone"), sample_ids=sample)
+                              batched=_array(data, "batched"), alone=_array(data, "alone"), sample_ids=sample,
+                              look_inside=look_inside.parse(data.get("look_inside")))
     if kind is JobKind.call:
         return CallAnswer(results=_case_results(data.get("results")))
     cases = data.get("cases")

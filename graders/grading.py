@@ -10,6 +10,7 @@ from typing import Any
 from graders.answers import CasesAnswer, EvaluateAnswer, TrainAnswer
 from graders.batching import BatchDependence, BatchPlan, MalformedPredictions
 from graders.heldout import HeldoutMode, HeldoutStore
+from graders.look_inside import plots as look_inside_plots
 from graders.pool import EventSink, PhaseOutcome, WorkerPool
 from graders.protocol import CHECK_TITLES, JobKind, PhaseEvent, ReportEvent, Stage
 from graders.report import Check, Failure, GradeReport, truncate_log
@@ -156,7 +157,7 @@ def _phase_b(pool: WorkerPool, job: dict[str, Any], limits: Limits, emit: EventS
 
 def _evaluate(task: Task[Any], grading: LessonGrading, prepared: Any, trained: TrainAnswer, train_job: dict[str, Any],
               pool: WorkerPool, emit: EventSink, timings: dict[str, float],
-              logs: list[str]) -> Evaluated | GradeReport | None:
+              logs: list[str], look_inside: bool = True) -> Evaluated | GradeReport | None:
     """Phase B: train the saved model (no learner code), predict in isolated batches, then the trusted checks on
     its answer (shapes, batch invariance). The training facts of the report come from here."""
     evaluation = task.evaluation(grading, prepared, trained)
@@ -167,7 +168,8 @@ def _evaluate(task: Task[Any], grading: LessonGrading, prepared: Any, trained: T
     emit(PhaseEvent(Stage.evaluate))
     # Phase B skips training and predicting when the output shape is wrong: the structure checks explain it.
     limits = grading.spec.limits
-    job = plan.job(trained.model, {**evaluation.extra, **training_job(train_job, trained, limits), "output_shape": want})
+    job = plan.job(trained.model, {**evaluation.extra, **training_job(train_job, trained, limits), "output_shape": want,
+                                   "look_inside": look_inside})
     answer = _phase_b(pool, job, limits, emit, timings, logs)
     if isinstance(answer, GradeReport):
         return answer
@@ -188,13 +190,18 @@ def _evaluate(task: Task[Any], grading: LessonGrading, prepared: Any, trained: T
             "batch axis (summing, sorting or comparing rows with each other, e.g. keras.ops on axis 0) let it read "
             "other rows, so it cannot be graded. Build the model only from layers that treat each sample "
             "separately (LSTM, GRU, Dense, ...).", "batch_invariant")
-    return Evaluated(architecture=answer.architecture, predictions=predictions, sample_ids=answer.sample_ids)
+    if answer.look_inside is not None and answer.look_inside.seconds is not None:
+        timings["look_inside"] = answer.look_inside.seconds  # inside phase B's time
+    return Evaluated(architecture=answer.architecture, predictions=predictions, sample_ids=answer.sample_ids,
+                     look_inside=answer.look_inside)
 
 
 def grade(grading: LessonGrading, code: str, pool: WorkerPool, on_event: EventSink | None = None,
           heldout: HeldoutStore | None = None, seed: int = 0, prepared: Any = None,
-          max_code_bytes: int = DEFAULT_MAX_CODE_BYTES) -> GradeReport:
-    """Grade one submission. Never raises, and nothing a learner submits becomes status 'error' (our fault)."""
+          max_code_bytes: int = DEFAULT_MAX_CODE_BYTES, look_inside: bool = True) -> GradeReport:
+    """Grade one submission. Never raises, and nothing a learner submits becomes status 'error' (our fault).
+    look_inside: phase B also measures the report's look-inside figures (gradient norms per step, hidden states,
+    text samples) on public validation rows, after its predictions."""
     emit = on_event or (lambda event: None)
     started = time.monotonic()
     timings: dict[str, float] = {}
@@ -232,7 +239,8 @@ def grade(grading: LessonGrading, code: str, pool: WorkerPool, on_event: EventSi
             else:
                 evaluated = None
                 if isinstance(train.answer, TrainAnswer):
-                    outcome = _evaluate(task, grading, prepared, train.answer, train_job, pool, emit, timings, logs)
+                    outcome = _evaluate(task, grading, prepared, train.answer, train_job, pool, emit, timings, logs,
+                                        look_inside)
                     if isinstance(outcome, GradeReport):
                         report = outcome
                     else:
@@ -240,6 +248,11 @@ def grade(grading: LessonGrading, code: str, pool: WorkerPool, on_event: EventSi
                 if report is None:
                     emit(PhaseEvent(Stage.score))
                     report = task.score(grading, prepared, train.answer, evaluated)
+                    if evaluated is not None and evaluated.look_inside is not None:
+                        shown_seed = str(report.plots.get("sample", {}).get("seed", ""))  # text lessons' public seed
+                        figures = look_inside_plots(evaluated.look_inside, prepared, shown_seed)
+                        if figures:
+                            report.plots["look_inside"] = figures
     except TamperedResult as exc:
         report = _not_gradable(Failure.contract_error, TAMPERED.format(detail=exc))
     except SandboxUnavailable as exc:

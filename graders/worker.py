@@ -754,6 +754,8 @@ def evaluate(job: dict[str, Any], proto: Protocol, keras: Any, np: Any) -> dict[
         raise
     except Exception:  # noqa: BLE001 - HeldoutFailure, or anything odd (a huge output, a failing sample)
         return {"outcome": "contract_error", "check": "output_shape", "message": HELDOUT_FAILURE}
+    if job.get("look_inside") and training is not None:  # after the predictions: it cannot change them
+        result["look_inside"] = look_inside(model, probe, y_val[:LOOK_ROWS], job.get("sample"), keras, np)
     return result
 
 
@@ -781,6 +783,147 @@ def sample_tokens(model: Any, sample: dict[str, Any], np: Any) -> list[int]:
         out.append(choice)
         window.append(choice)
     return out
+
+
+# ---------------------------------------------------------------- look inside (phase B, public validation rows only)
+
+# What phase B measures for the report's look-inside plots, after the predictions (it cannot change a grade). The
+# parent bounds everything again (graders/look_inside.py); these keep the answer small at the source.
+LOOK_ROWS = 32  # public validation rows for the gradient norms
+LOOK_MAX_STEPS = 200
+LOOK_MAX_UNITS = 64
+LOOK_TEMPERATURES = (0.5, 1.0)
+LOOK_SAMPLE_LENGTH = 80
+
+
+def first_recurrent(model: Any) -> Any:
+    """The first recurrent layer (a Bidirectional wrapper stands for its pair), or None."""
+    objects: list[Any] = []
+    for entry, layer in zip(flatten_layers(model, objects), objects, strict=True):
+        if entry["class"] in RECURRENT or (entry["class"] == "Bidirectional" and entry.get("wraps") in RECURRENT):
+            return layer
+    return None
+
+
+def sequence_copy(direction: Any) -> Any:
+    """The recurrent layer itself when it returns every state, else a copy with the same weights that does
+    (masked steps hold the last state, so the copy's final step is the original's output)."""
+    if direction.return_sequences and not direction.return_state:
+        return direction
+    config = {**direction.get_config(), "return_sequences": True, "return_state": False, "stateful": False,
+              "zero_output_for_mask": False}
+    config.pop("name", None)
+    return type(direction).from_config(config)
+
+
+def gradients_and_states(model: Any, layer: Any, x: Any, y: Any, np: Any) -> tuple[Any, Any]:
+    """One forward and backward pass over public rows: the gradient norm of the loss per input time step, and the
+    first recurrent layer's state after every step of the first row, (units, steps).
+
+    The gradient is taken with respect to the model's input when it is numbers, else (token ids) with respect to
+    the sequence the recurrent layer reads (the embedded ids). The batch's mean loss is scaled back to one row's
+    loss, so the norms do not depend on the batch size: norms[t] is the mean over rows of |d loss_row / d x_t|.
+    A layer that returns only its last state is run, in this pass, as a copy with return_sequences=True and the
+    same weights, whose last step it returns (each direction of a Bidirectional, the backward one put back in time
+    order): the model computes the same function, and every state is seen."""
+    import tensorflow as tf
+
+    x = tf.convert_to_tensor(x)
+    on_input = x.dtype.is_floating
+    directions = [layer.forward_layer, layer.backward_layer] if hasattr(layer, "forward_layer") else [layer]
+    seen: dict[str, Any] = {"states": []}
+
+    with tf.GradientTape() as tape:
+        if on_input:
+            tape.watch(x)
+
+        def wrap(direction: Any) -> Any:
+            original, copy = direction.call, sequence_copy(direction)
+
+            def reading(*args: Any, **kwargs: Any) -> Any:
+                sequences = args[0] if args else kwargs.get("sequences", kwargs.get("inputs"))
+                if "sequences" not in seen:
+                    if not on_input:
+                        tape.watch(sequences)
+                    seen["sequences"] = sequences
+                if copy is direction:
+                    out = original(*args, **kwargs)
+                    seen["states"].append((out, direction.go_backwards))
+                    return out
+                mask = kwargs.get("mask")
+                if not copy.built:
+                    copy.build(tuple(sequences.shape))
+                    copy.set_weights(direction.get_weights())
+                if direction.return_state:  # rare: the original answers, the copy only shows its states
+                    seen["states"].append((copy(sequences, mask=mask), direction.go_backwards))
+                    return original(*args, **kwargs)
+                every = copy(sequences, mask=mask)
+                seen["states"].append((every, direction.go_backwards))
+                return every[:, -1]
+
+            return reading
+
+        for direction in directions:
+            direction.call = wrap(direction)
+        try:
+            predicted = model(x, training=False)
+        finally:
+            for direction in directions:
+                del direction.call
+        loss = model.compute_loss(x=x, y=tf.convert_to_tensor(y), y_pred=predicted, training=False)
+    grad = tape.gradient(loss, x if on_input else seen["sequences"])
+    if grad is None:
+        raise ValueError("no gradient reaches the input")
+    grad = np.asarray(grad, dtype="float64") * int(x.shape[0])
+    axes = tuple(range(2, grad.ndim))
+    norms = (np.sqrt((grad**2).sum(axis=axes)) if axes else np.abs(grad)).mean(axis=0)
+    states = []
+    for every, backwards in seen["states"][:len(directions)]:
+        first = np.asarray(every[0], dtype="float64")
+        if first.ndim != 2:  # e.g. ConvLSTM's maps: not a vector per step
+            return norms, None
+        states.append(first[::-1] if backwards else first)
+    return norms, np.concatenate(states, axis=-1).T
+
+
+def look_inside(model: Any, x_val: Any, y_val: Any, sample: dict[str, Any] | None, keras: Any,
+                np: Any) -> dict[str, Any]:
+    """The look-inside figures of a trained model, on public validation rows only: the gradient norm of the loss
+    per input time step, the first recurrent layer's hidden state over one sequence, and for text, samples at two
+    temperatures from the lesson's public seed. Each is measured on its own; one that fails is left out."""
+    started, cpu = time.monotonic(), time.process_time()
+    found: dict[str, Any] = {}
+    layer = first_recurrent(model)
+    if layer is not None:
+        found["layer"] = type(layer).__name__[:200]
+        inner = getattr(layer, "forward_layer", None)
+        if inner is not None:
+            found["wraps"] = type(inner).__name__[:200]
+        rows = min(LOOK_ROWS, len(x_val))
+        try:
+            norms, states = gradients_and_states(model, layer, x_val[:rows], y_val[:rows], np)
+        except Exception:  # noqa: BLE001 - a figure we cannot draw for this model is left out, never a grade
+            norms, states = None, None
+        if norms is not None and np.isfinite(norms).all():
+            found["gradient"] = {"norms": norms[-LOOK_MAX_STEPS:].astype("float32"), "rows": rows,
+                                 "first_step": int(max(len(norms) - LOOK_MAX_STEPS, 0)),
+                                 "embedded": not np.issubdtype(np.asarray(x_val).dtype, np.floating)}
+        if states is not None and np.isfinite(states).all():
+            found["hidden"] = {"states": states[:LOOK_MAX_UNITS, -LOOK_MAX_STEPS:].astype("float32"),
+                               "units": int(states.shape[0]), "first_step": int(max(states.shape[1] - LOOK_MAX_STEPS, 0))}
+    if sample:
+        texts = []
+        for temperature in LOOK_TEMPERATURES:
+            try:
+                ids = sample_tokens(model, {**sample, "temperature": temperature, "length": LOOK_SAMPLE_LENGTH}, np)
+            except Exception:  # noqa: BLE001
+                break
+            texts.append({"temperature": temperature, "ids": ids})
+        if texts:
+            found["samples"] = texts
+    found["seconds"] = round(time.monotonic() - started, 4)
+    found["cpu_seconds"] = round(time.process_time() - cpu, 4)
+    return found
 
 
 # ---------------------------------------------------------------- process entry

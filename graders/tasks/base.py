@@ -11,6 +11,7 @@ import numpy as np
 from graders.answers import Architecture, CasesAnswer, TrainAnswer, TypedAnswer
 from graders.batching import EvalRows
 from graders.heldout import HeldoutMode, HeldoutStore
+from graders.look_inside import LookInside
 from graders.report import GradeReport
 from graders.spec import LessonGrading
 
@@ -24,6 +25,7 @@ class Evaluated:
     architecture: Architecture
     predictions: dict[str, np.ndarray] = field(default_factory=dict)
     sample_ids: list[int] | None = None
+    look_inside: LookInside | None = None  # figures for the report only: never scored
 
 
 class Task(ABC, Generic[P]):

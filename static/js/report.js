@@ -204,6 +204,14 @@ function independentSamples(report) {
   return (report.baselines || []).some((b) => b.id === "order_blind" || b.id === "linear_flat");
 }
 
+/** The look-inside figures are drawn by a module fetched only for reports that have them. */
+function lookInsideSection(look) {
+  if (!look || !Object.keys(look).length) return null;
+  return h("section", { class: "look-inside", id: "look-inside", "aria-labelledby": "look-inside-title" },
+    h("h4", { id: "look-inside-title" }, "Look inside your model"),
+    h("p", { class: "muted" }, "Measured by the grader on your trained model, with validation data your code also saw."));
+}
+
 function logBlock(log) {
   if (!log) return null;
   return h("details", { class: "log" }, h("summary", {}, "Output of your code (log)"), h("pre", { tabindex: "0" }, log));
@@ -232,6 +240,7 @@ export function renderReport(container, submission) {
       : "Your predictions against the true series on the validation part (in the data's units).") : null,
     report.plots && report.plots.sample ? samplePlot(report.plots.sample) : null,
     report.plots && report.plots.confusion ? confusionPlot(report.plots.confusion) : null,
+    lookInsideSection((report.plots || {}).look_inside),
     logBlock(report.log),
   ].flat().filter(Boolean);
   container.replaceChildren(...parts);
@@ -249,5 +258,12 @@ export function renderReport(container, submission) {
   if (validation && validation.truth) {
     const plot = independentSamples(report) ? scatterChart : predictionChart;
     charts.push(plot(container.querySelector("#prediction-chart"), validation.truth, validation.prediction || []));
+  }
+  const look = container.querySelector("#look-inside");
+  if (look) {
+    import("/static/js/look_inside.js").then(({ renderLookInside }) => {
+      if (!look.isConnected) return; // another report replaced this one meanwhile
+      charts.push(...renderLookInside(look, report.plots.look_inside));
+    });
   }
 }

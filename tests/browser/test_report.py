@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import LSTM, PHONE, horizontal_overflow, screenshot
+from tests.browser.helpers import LSTM, PHONE, axe_violations, horizontal_overflow, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -88,3 +88,68 @@ def test_report_renders_each_task_type(new_page: Any, kind: str) -> None:
         .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
         .map(e => e.tagName + '.' + e.className).slice(0, 5)""")
     assert horizontal_overflow(page) == 0, wide
+
+
+def look_inside_report() -> dict[str, Any]:
+    """plots.look_inside as graders/look_inside.py writes it (a SimpleRNN whose gradient vanishes toward step 1)."""
+    steps = 60
+    norms = [round(0.4 * 0.8 ** (steps - 1 - t), 8) for t in range(steps)]
+    states = [[round(((u * 7 + t * 3) % 19 - 9) / 10, 2) for t in range(steps)] for u in range(16)]
+    return {"gradient": {"steps": list(range(1, steps + 1)), "norms": norms, "layer": "SimpleRNN", "rows": 32,
+                         "early_over_late": 1e-5, "embedded": False,
+                         "guide": "How strongly the loss reacts to the input at each time step <b>guide</b>.",
+                         "summary": "Your SimpleRNN: the first steps get 1e-05 times the gradient of the last steps."},
+            "hidden": {"states": states, "units": 32, "first_step": 1, "layer": "SimpleRNN",
+                       "guide": "Each row is one unit of your SimpleRNN's state.",
+                       "summary": "The first 16 of its 32 units over steps 1–60; the state changes most at step 5."},
+            "samples": {"seed": "see fin run. ", "guide": "The same trained model at two temperatures.",
+                        "texts": [{"temperature": 0.5, "text": "run, fin <i>run</i>"},
+                                  {"temperature": 1.0, "text": "dot sees eve"}]}}
+
+
+def render_look_inside(page: Any) -> None:
+    page.wait_for_selector(".cm-editor")
+    submission = {"id": 9, "status": "failed", "score": 0.5, "lesson": LSTM, "code": "",
+                  "report": {"summary": "Not yet.", "checks": CHECKS[:1], "history": [], "metrics": {},
+                             "plots": {"look_inside": look_inside_report()}, "log": ""}}
+    page.evaluate("""async (submission) => {
+        const { renderReport } = await import('/static/js/report.js');
+        renderReport(document.getElementById('report'), submission);
+    }""", submission)
+    page.wait_for_selector("#look-inside canvas.heatmap")
+
+
+def test_look_inside_figures_with_their_reading_guides(new_page: Any, browser: Any, base_url: str) -> None:
+    page = new_page()
+    page.goto(f"/lessons/{LSTM}")
+    render_look_inside(page)
+    look = page.locator("#look-inside")
+    expect(look.locator("h4")).to_have_text("Look inside your model")
+    # the gradient: one point per time step, on a log scale by default, its guide as text (never markup)
+    expect(look.locator("#gradient-chart canvas")).to_be_visible()
+    expect(look.locator("#gradient-chart")).to_have_attribute("data-scale", "log")
+    expect(look.locator(".look-gradient figcaption")).to_contain_text("<b>guide</b>")
+    expect(look.locator(".look-summary").first).to_contain_text("1e-05 times the gradient")
+    look.locator("#gradient-log").uncheck()
+    expect(look.locator("#gradient-chart")).to_have_attribute("data-scale", "linear")
+    # the heatmap: an image whose name is its text summary, and the numbers as a table on request
+    heatmap = look.locator("canvas.heatmap")
+    expect(heatmap).to_have_attribute("role", "img")
+    expect(heatmap).to_have_attribute("aria-label", "The first 16 of its 32 units over steps 1–60; the state changes most at step 5.")
+    assert heatmap.evaluate("c => c.height") > 0
+    expect(look.locator(".look-hidden figcaption")).to_contain_text("one unit of your SimpleRNN")
+    look.locator(".heatmap-table summary").click()
+    table = look.locator(".heatmap-table table")
+    expect(table.locator("tbody tr")).to_have_count(16)
+    expect(table.locator("thead th")).to_have_count(61)  # "Unit" + one column per step
+    # the samples: both temperatures, learner-made text shown as text
+    expect(look.locator(".sample-label")).to_have_text(["Temperature 0.5", "Temperature 1"])
+    expect(look.locator(".generated").first).to_contain_text("see fin run. run, fin <i>run</i>")
+    assert look.locator("i, b").count() == 0
+    expect(look.locator(".look-guide")).to_contain_text("two temperatures")
+    look.scroll_into_view_if_needed()
+    screenshot(page, "report-look-inside")
+    page.set_viewport_size(PHONE)
+    page.wait_for_timeout(300)
+    assert horizontal_overflow(page) == 0
+    assert axe_violations(browser, base_url, f"/lessons/{LSTM}", "report-look-inside", render_look_inside) == []
