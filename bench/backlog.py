@@ -69,7 +69,7 @@ def run(jobs: int, learners: int) -> dict[str, float]:
         deadline = time.monotonic() + 180
         while True:  # warm: every worker of the pool (builders, evaluators, NumPy workers) is ready
             try:
-                if httpx.get(f"{base}/healthz", timeout=5).json()["warm_workers"] >= 2 * jobs + max(jobs, 2):
+                if httpx.get(f"{base}/healthz", timeout=5).json()["warm_workers"] >= 2 * jobs + max(jobs, 4):
                     break
             except (httpx.HTTPError, ValueError, KeyError):
                 pass

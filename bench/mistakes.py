@@ -52,7 +52,7 @@ def main() -> int:
         deadline = time.monotonic() + 180
         while time.monotonic() < deadline:
             try:
-                if httpx.get(f"{base}/healthz", timeout=5).json()["warm_workers"] >= 4:  # builder, evaluator, 2 NumPy
+                if httpx.get(f"{base}/healthz", timeout=5).json()["warm_workers"] >= 6:  # builder, evaluator, 4 NumPy
                     return
             except (httpx.HTTPError, ValueError, KeyError):
                 pass

@@ -98,6 +98,7 @@ CPU_GRACE_S = 5.0  # past a job's CPU limit (as its cgroup counts it) the parent
 # measured ~130 MB per job for an 8M-parameter model), so an evaluator whose memory grew by more than this since its
 # first job is retired: a later learner must not get less memory than a fresh evaluator would give them.
 EVALUATOR_GROWTH_MB = 128
+NUMPY_SHELF = 4  # NumPy-only workers kept ready at least
 
 
 class WarmWorker:
@@ -483,6 +484,8 @@ class _Shelf:
                     break
                 if self._starting == 0 or (self.reusable and self._starting + len(self._lent) < self.size):
                     self._spawn_async()  # the condition's lock is re-entrant
+                for warming in self._warming:
+                    warming.process.hurry()  # a learner is waiting for it now: it warms at full priority
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise SandboxUnavailable("no sandboxed worker became ready in time (see the server log)")
@@ -492,8 +495,10 @@ class _Shelf:
             exhausted = not self._idle and self._starting == 0
         if self.reusable:
             worker.on_release = self._returned
-        elif exhausted:
-            self._spawn_async()  # nobody else is ready or warming: start the replacement now
+        elif exhausted or self.flavour is Flavour.numpy:
+            # Nobody else is ready or warming, or a NumPy worker (no TF import to compete with a training): start the
+            # replacement now, so a backlog of function lessons never waits for one.
+            self._spawn_async()
         else:
             # Warm the replacement once this worker's job is over, so a TF import never competes with training.
             worker.on_release = lambda _worker, _kept: self._spawn_async()
@@ -550,8 +555,10 @@ class WorkerPool:
         self.size = size
         self.runtime: Runtime | None = None
         self._closed = False
-        # NumPy workers cost ~30 MB and 0.1 s to start: two at least, so a backlog of function lessons never waits.
-        self._shelves = {flavour: _Shelf(self, flavour, max(size, 2) if size and flavour is Flavour.numpy else size)
+        # NumPy workers cost ~30 MB and 0.1-0.2 s to start, more than a function lesson's work (~0.05 s): several on
+        # the shelf, replaced at once, so a backlog of function lessons never waits for one.
+        self._shelves = {flavour: _Shelf(self, flavour, max(size, NUMPY_SHELF) if size and flavour is Flavour.numpy
+                                         else size)
                          for flavour in Flavour}
 
     @property

@@ -315,6 +315,14 @@ class SandboxProcess:
         except OSError as exc:  # e.g. usage already above the new limit: keep the ceiling, say so
             self.info.warnings.append(f"could not lower the job's limits: {exc}")
 
+    def hurry(self) -> None:
+        """A warming worker someone is waiting for: full priority and weight now, not only once its job starts."""
+        if self.cgroup is None or getattr(self, "_hurried", False):
+            return
+        self._hurried = True
+        self._renice_all(0)
+        self.cgroup.weigh(1.0)
+
     def _renice_all(self, value: int) -> None:
         """Every thread of every process in the job: Linux nice values are per thread, and TF made many."""
         if os.geteuid() != 0 or self.cgroup is None:
