@@ -281,8 +281,8 @@ class WarmWorker:
         cpu_used = None
         if cpu_at_start is not None and exit_info.cpu_seconds is not None:
             cpu_used = exit_info.cpu_seconds - cpu_at_start
-        if over_cpu and exit_info.signal is None:
-            exit_info.signal = signal.SIGKILL  # we killed it for its CPU: classify() says so from cpu_used
+        if over_cpu:  # we killed it for its CPU: classify() says so from cpu_used, not from an earlier job's memory peak
+            exit_info.signal, exit_info.memory_peak = signal.SIGKILL, 0
         failure, explanation = classify(result is not None, exit_info, timed_out, self.output_exceeded,
                                         self.protocol_abuse, limits, cpu_used)
         if failure is not None:
