@@ -43,6 +43,8 @@ def _contract(contract: ModelContract) -> list[str]:
         terms.append("the optimizer must clip gradients")
     if contract.horizon > 1:
         terms.append(f"{contract.horizon} steps ahead")
+    if contract.padding_invariant:
+        terms.append("padding a sequence at the other end must not change its prediction")
     return terms
 
 

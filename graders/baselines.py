@@ -86,6 +86,14 @@ def bag_of_steps(x: np.ndarray) -> np.ndarray:
     return np.hstack([x.mean(axis=1), x.std(axis=1), x.min(axis=1), x.max(axis=1), upper.reshape(n, -1)])
 
 
+def bag_of_words(ids: np.ndarray, vocab_size: int) -> np.ndarray:
+    """How often each token occurs in each (N, T) row of ids, padding (0) left out: what is said, not in what order."""
+    ids = np.asarray(ids, dtype=np.int64)
+    counts = np.zeros((len(ids), vocab_size), dtype="float64")
+    np.add.at(counts, (np.repeat(np.arange(len(ids)), ids.shape[1]), ids.reshape(-1)), 1.0)
+    return counts[:, 1:]
+
+
 def flattened(x: np.ndarray) -> np.ndarray:
     """Every step's features side by side: a linear model on this sees positions but cannot multiply inputs."""
     return np.asarray(x, dtype="float64").reshape(len(x), -1)

@@ -36,10 +36,12 @@ def lesson_checks(grading: LessonGrading, prepared: Any = None) -> list[ListedCh
         return [ListedCheck(check_id, title) for check_id, title in seen.items()]
     checks = structure_checks(spec.contract)
     scored = SCORED_CHECKS[spec.task]
+    if spec.contract.padding_invariant:  # after the structure checks, before the score (sequence_classification)
+        scored = ("padding_invariant", *scored)
     titles = {"beats_baseline": "Beats the baseline on held-out data" if isinstance(spec, SequencePredictionSpec)
               else "Held-out accuracy" if spec.task == "sequence_classification"
               else "Beats the baseline on held-out text"}
-    points = {"beats_baseline": spec.scoring.baseline_points}
+    points = {"beats_baseline": spec.scoring.baseline_points, "padding_invariant": spec.scoring.baseline_points / 2}
     return checks + [ListedCheck(check_id, titles.get(check_id, CHECK_TITLES[check_id]), points.get(check_id, 1.0))
                      for check_id in scored]
 

@@ -67,6 +67,7 @@ CHECK_TITLES: dict[str, str] = {
     "finite_predictions": "Predictions are finite numbers",
     "batch_invariant": "Each prediction depends on its own input only",
     "not_flat": "Predictions follow the data",
+    "padding_invariant": "Padding does not change predictions",
     "beats_baseline": "Beats the baseline on held-out data",
     "safe_model": "Model loads safely (no Lambda or custom code)",
 }

@@ -68,6 +68,8 @@ class ArrayData(Split):
     arrays: str = Field(description=".npz file with x (N, T, F) float and y (N,) integer class labels.")
     heldout_generator: str | None = Field(
         None, description="Script defining make_heldout(public, rng, size) -> (x, y): private held-out samples.")
+    tokens: bool = Field(False, description="x holds token ids instead: integers (N, T), 0 for padding; the model "
+                                            "reads (timesteps,) ids and build_model gets vocab_size for n_features.")
 
     @property
     def files(self) -> list[str]:
@@ -104,6 +106,9 @@ class ModelContract(BaseModel):
     require_gradient_clipping: bool = Field(False, description="Optimizer must set clipnorm/clipvalue/global_clipnorm.")
     early_stopping_patience: int | None = Field(
         None, ge=1, description="Opt-in: stop when val_loss has not improved (by 1e-4) for this many epochs; keep the best weights.")
+    padding_invariant: bool = Field(
+        False, description="Token classification only: a check that moving a public sequence's padding zeros from its "
+                           "end to its front does not change its prediction (the model masks padded steps).")
 
     @model_validator(mode="after")
     def _window_range(self) -> ModelContract:
@@ -112,6 +117,9 @@ class ModelContract(BaseModel):
         return self
 
 
+def _no_padding_check(contract: ModelContract) -> None:
+    if contract.padding_invariant:
+        raise ValueError("contract.padding_invariant applies to sequence_classification lessons with token ids only")
 
 
 class _BarScoring(BaseModel):
@@ -151,8 +159,9 @@ class Scoring(_BarScoring):
 
 class ClassificationScoring(_BarScoring):
     min_accuracy: float = Field(0.8, gt=0, le=1, description="Full marks at or above this held-out accuracy.")
-    bar: Literal["strongest", "majority", "order_blind"] = Field(
-        "strongest", description="Partial credit starts above this baseline's accuracy (strongest: the better one).")
+    bar: Literal["strongest", "majority", "order_blind", "bag_of_words"] = Field(
+        "strongest", description="Partial credit starts above this baseline's accuracy (strongest: the better one); "
+                                 "bag_of_words for token ids, order_blind for feature sequences.")
 
 
 class NextTokenScoring(_BarScoring):
@@ -189,6 +198,7 @@ class SequencePredictionSpec(_ModelTaskSpec):
                              f"{', '.join(allowed)}" + ("" if series else " (seasons apply to series only)"))
         if self.scoring.seasons and not series:
             raise ValueError("scoring.seasons only applies to a series (data.series), not to arrays")
+        _no_padding_check(self.contract)
         return self
 
 
@@ -197,11 +207,28 @@ class SequenceClassificationSpec(_ModelTaskSpec):
     data: ArrayData
     scoring: ClassificationScoring
 
+    @model_validator(mode="after")
+    def _tokens_fit(self) -> SequenceClassificationSpec:
+        if self.contract.padding_invariant and not self.data.tokens:
+            raise ValueError("contract.padding_invariant needs token ids (data.tokens = true): only they have padding "
+                             "zeros the grader can move")
+        wrong = "order_blind" if self.data.tokens else "bag_of_words"
+        if self.scoring.bar == wrong:
+            raise ValueError(f"scoring.bar = {wrong!r} is not a baseline of this lesson; with data.tokens = "
+                             f"{str(self.data.tokens).lower()} choose strongest, majority or "
+                             + ("bag_of_words" if self.data.tokens else "order_blind"))
+        return self
+
 
 class NextTokenSpec(_ModelTaskSpec):
     task: Literal["next_token"]
     data: TextData
     scoring: NextTokenScoring
+
+    @model_validator(mode="after")
+    def _no_padding(self) -> NextTokenSpec:
+        _no_padding_check(self.contract)
+        return self
 
 
 class Cases(BaseModel):

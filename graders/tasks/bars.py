@@ -23,6 +23,9 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
                     "of a marker seen earlier."),
     "order_blind": ("Order-blind model of the steps (no recurrence)",
                     "Your network uses the order of the steps, which is what a recurrent layer is for."),
+    "bag_of_words": ("Bag of words: logistic regression on word counts (no order)",
+                     "Your network uses the order of the tokens, which counting them cannot: in a sentence, "
+                     "which word a 'not' comes before."),
     "majority": ("Always the most common class",
                  "Your model tells the classes apart at all."),
     "unigram": ("Letter frequencies alone",

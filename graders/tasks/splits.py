@@ -102,17 +102,31 @@ class ArraySplit:
         return self.x[bounds[0]:bounds[1]], self.y[bounds[0]:bounds[1]]
 
 
-def _read_arrays(path: Path, classes: bool) -> tuple[np.ndarray, np.ndarray]:
+def _read_arrays(path: Path, classes: bool, tokens: bool = False) -> tuple[np.ndarray, np.ndarray]:
     try:
         with np.load(path, allow_pickle=False) as data:
-            x, y = np.asarray(data["x"], dtype="float32"), np.asarray(data["y"])
+            x, y = np.asarray(data["x"], dtype=None if tokens else "float32"), np.asarray(data["y"])
     except (OSError, KeyError, ValueError) as exc:
         raise SpecError(f"{path}: needs arrays 'x' (N, T, F) and 'y' (N, ...): {exc}") from None
-    return _shape_arrays(x, y, classes, str(path))
+    return _shape_arrays(x, y, classes, str(path), tokens)
 
 
-def _shape_arrays(x: Any, y: Any, classes: bool, where: str) -> tuple[np.ndarray, np.ndarray]:
+def _token_ids(x: np.ndarray, where: str) -> np.ndarray:
+    """Token ids (N, T): whole numbers from 0 (padding) up, as the int32 an Embedding layer reads."""
+    if x.ndim != 2 or x.dtype.kind not in "biuf" or not np.all(np.isfinite(x)) or np.any(x < 0) \
+            or np.any(x != np.round(x)) or (x.size and x.max() >= 2**31):
+        raise SpecError(f"{where}: token ids must be whole numbers >= 0 (0 for padding) of shape (N, timesteps); "
+                        f"got {x.dtype} {x.shape}")
+    return x.astype("int32")
+
+
+def _shape_arrays(x: Any, y: Any, classes: bool, where: str, tokens: bool = False) -> tuple[np.ndarray, np.ndarray]:
     x, y = np.asarray(x), np.asarray(y)
+    if tokens:
+        if x.ndim != 2 or len(x) != len(y) or len(x) == 0:
+            raise SpecError(f"{where}: x must be token ids (N, timesteps) and y must have N rows; got {x.shape}, "
+                            f"{y.shape}")
+        return _token_ids(x, f"{where}: x"), _finite(y, f"{where}: y").astype("int64")
     if x.ndim != 3 or len(x) != len(y) or len(x) == 0:
         raise SpecError(f"{where}: x must be (N, timesteps, features) and y must have N rows; got {x.shape}, {y.shape}")
     x = _finite(x.astype("float32"), f"{where}: x")
@@ -123,27 +137,35 @@ def _shape_arrays(x: Any, y: Any, classes: bool, where: str) -> tuple[np.ndarray
 def load_arrays(grading: LessonGrading, data: SequenceData | ArrayData, store: HeldoutStore | None,
                 classes: bool = False) -> ArraySplit:
     assert data.arrays is not None
-    x, y = _read_arrays(grading.data_path(data.arrays), classes)
+    tokens = isinstance(data, ArrayData) and data.tokens
+    x, y = _read_arrays(grading.data_path(data.arrays), classes, tokens)
     mode = HeldoutMode.private
     supplied = store.supplied(grading.slug, ".npz") if store else None
     if supplied is not None:
-        tail_x, tail_y = _read_arrays(supplied, classes)
+        tail_x, tail_y = _read_arrays(supplied, classes, tokens)
     elif store is not None and data.heldout_generator is not None:
         made = store.generated(grading.slug, grading.data_path(data.heldout_generator), {"x": x, "y": y},
                                _tail_size(len(x), data.heldout_fraction))
-        tail_x, tail_y = _shape_arrays(made.get("x"), made.get("y"), classes, f"{data.heldout_generator} output")
+        tail_x, tail_y = _shape_arrays(made.get("x"), made.get("y"), classes, f"{data.heldout_generator} output",
+                                       tokens)
     else:
         cut = int(round(len(x) * (1 - data.heldout_fraction)))
         (x, tail_x), (y, tail_y), mode = (x[:cut], x[cut:]), (y[:cut], y[cut:]), HeldoutMode.public
     if tail_x.shape[1:] != x.shape[1:] or tail_y.shape[1:] != y.shape[1:]:
         raise SpecError(f"{grading.folder}: held-out samples {tail_x.shape}/{tail_y.shape} do not match the public "
                         f"ones {x.shape}/{y.shape}")
+    if tokens and tail_x.size and tail_x.max() > x.max():
+        # The model's Embedding is sized from the public ids: a larger held-out id would have no row in it.
+        raise SpecError(f"{grading.folder}: held-out token ids go up to {tail_x.max()}, the public ones only to "
+                        f"{x.max()}: every token must occur in the public data")
     heldout_start = len(x)
     validation_start = int(round(heldout_start * (1 - data.validation_fraction)))
     every_x = np.concatenate([x, tail_x])
+    # Token rows are separate texts: a phrase two reviews share is no value of one series that a batch-mate could
+    # reveal (rows_overlap would see one in every "the movie was"), so any batches will do.
     return ArraySplit(x=every_x, y=np.concatenate([y, tail_y]), validation_start=validation_start,
                       heldout_start=heldout_start, heldout_mode=mode,
-                      rows_independent=not rows_overlap(every_x[validation_start:]))
+                      rows_independent=tokens or not rows_overlap(every_x[validation_start:]))
 
 
 @dataclass
