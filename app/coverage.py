@@ -19,6 +19,7 @@ from graders.spec import (
     NextTokenSpec,
     SequenceClassificationSpec,
     SequencePredictionSpec,
+    SequenceTaggingSpec,
     SpecError,
     load_grading,
 )
@@ -60,6 +61,11 @@ def describe_check(spec: object) -> str:
         bar = ("the better of the majority class and an order-blind model" if spec.scoring.bar == "strongest"
                else f"the `{spec.scoring.bar}` baseline")
         terms = [f"held-out accuracy: credit above {bar}, full marks at {spec.scoring.min_accuracy:.0%}"]
+        return "; ".join(terms + _contract(spec.contract))
+    if isinstance(spec, SequenceTaggingSpec):
+        bar = ("the better of the majority tag and a no-memory per-step model" if spec.scoring.bar == "strongest"
+               else f"the `{spec.scoring.bar}` baseline")
+        terms = [f"held-out accuracy per step: credit above {bar}, full marks at {spec.scoring.min_accuracy:.0%}"]
         return "; ".join(terms + _contract(spec.contract))
     if isinstance(spec, NextTokenSpec):
         bar = "the strongest baseline" if spec.scoring.bar == "strongest" else f"the `{spec.scoring.bar}` baseline"

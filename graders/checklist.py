@@ -12,6 +12,7 @@ from graders.spec import FunctionCasesSpec, LessonGrading, ModelContract, Sequen
 SCORED_CHECKS = {
     "sequence_prediction": ("not_flat", "beats_baseline"),
     "sequence_classification": ("beats_baseline",),
+    "sequence_tagging": ("beats_baseline",),
     "next_token": ("beats_baseline",),
 }
 
@@ -39,7 +40,7 @@ def lesson_checks(grading: LessonGrading, prepared: Any = None) -> list[ListedCh
     if spec.contract.padding_invariant:  # after the structure checks, before the score (sequence_classification)
         scored = ("padding_invariant", *scored)
     titles = {"beats_baseline": "Beats the baseline on held-out data" if isinstance(spec, SequencePredictionSpec)
-              else "Held-out accuracy" if spec.task == "sequence_classification"
+              else "Held-out accuracy" if spec.task in ("sequence_classification", "sequence_tagging")
               else "Beats the baseline on held-out text"}
     points = {"beats_baseline": spec.scoring.baseline_points, "padding_invariant": spec.scoring.baseline_points / 2}
     return checks + [ListedCheck(check_id, titles.get(check_id, CHECK_TITLES[check_id]), points.get(check_id, 1.0))

@@ -164,6 +164,13 @@ class ClassificationScoring(_BarScoring):
                                  "bag_of_words for token ids, order_blind for feature sequences.")
 
 
+class TaggingScoring(_BarScoring):
+    min_accuracy: float = Field(0.8, gt=0, le=1, description="Full marks at or above this held-out per-step accuracy.")
+    bar: Literal["strongest", "majority", "no_memory"] = Field(
+        "strongest", description="Partial credit starts above this baseline's per-step accuracy (strongest: the "
+                                 "better one).")
+
+
 class NextTokenScoring(_BarScoring):
     margin: float = Field(0.15, gt=0, lt=1, description="Full marks when bits/char <= (1 - margin) x the bar's.")
     bar: Literal["strongest", "unigram", "ngram"] = Field(
@@ -220,6 +227,21 @@ class SequenceClassificationSpec(_ModelTaskSpec):
         return self
 
 
+class SequenceTaggingSpec(_ModelTaskSpec):
+    """grading.toml of a many-to-many lesson: x (N, T, F), y (N, T) integer tags, one prediction per step."""
+
+    task: Literal["sequence_tagging"]
+    data: ArrayData
+    scoring: TaggingScoring
+
+    @model_validator(mode="after")
+    def _features(self) -> SequenceTaggingSpec:
+        _no_padding_check(self.contract)
+        if self.data.tokens:
+            raise ValueError("data.tokens applies to sequence_classification only: a tagging lesson's x is (N, T, F)")
+        return self
+
+
 class NextTokenSpec(_ModelTaskSpec):
     task: Literal["next_token"]
     data: TextData
@@ -254,7 +276,7 @@ class FunctionCasesSpec(BaseModel):
 
 
 GradingSpec = Annotated[
-    SequencePredictionSpec | SequenceClassificationSpec | NextTokenSpec | FunctionCasesSpec,
+    SequencePredictionSpec | SequenceClassificationSpec | SequenceTaggingSpec | NextTokenSpec | FunctionCasesSpec,
     Field(discriminator="task"),
 ]
 _SPEC = TypeAdapter(GradingSpec)

@@ -9,10 +9,12 @@ from graders.tasks.function_cases import FunctionCases
 from graders.tasks.next_token import NextToken
 from graders.tasks.sequence_classification import SequenceClassification
 from graders.tasks.sequence_prediction import SequencePrediction
+from graders.tasks.sequence_tagging import SequenceTagging
 
 TASKS: dict[str, Task[Any]] = {
     "sequence_prediction": SequencePrediction(),
     "sequence_classification": SequenceClassification(),
+    "sequence_tagging": SequenceTagging(),
     "next_token": NextToken(),
     "function_cases": FunctionCases(),
 }

@@ -114,7 +114,7 @@ def private(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[LessonG
 
 def test_every_task_type_is_covered() -> None:
     kinds = {task_for_slug(slug) for slug in MODEL_LESSONS}
-    assert kinds == {"sequence_prediction", "sequence_classification", "next_token"}, kinds
+    assert kinds == {"sequence_prediction", "sequence_classification", "sequence_tagging", "next_token"}, kinds
 
 
 def task_for_slug(slug: str) -> str:
