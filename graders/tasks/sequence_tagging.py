@@ -93,10 +93,11 @@ def output_checks(architecture: Architecture, want: list[Any], k: int) -> list[C
         wiring = Check(id="return_sequences", title=title, passed=False, points=0,
                        message="Your model has no recurrent layer, so no step's tag can depend on the steps before "
                                "it. Add an LSTM or GRU with return_sequences=True after the input.")
-    elif every_step:
+    elif every_step or len(output) == len(want):  # per-step output either way (e.g. RepeatVector): accuracy decides
         wiring = Check(id="return_sequences", title=title, passed=True, points=1,
                        message="The last recurrent layer has return_sequences=True: one state per time step, so "
-                               "every step gets its own prediction.")
+                               "every step gets its own prediction." if every_step else
+                               f"Your model outputs {per_row(output)} per sequence: one prediction per step.")
     else:
         wiring = Check(id="return_sequences", title=title, passed=False, points=0,
                        message=f"Your model outputs {per_row(output)} per sequence but this task needs one "

@@ -97,3 +97,17 @@ def test_a_per_step_dense_tagger_without_memory_stays_below_the_bar(pool: Worker
     assert not checks(report)["beats_baseline"][0]
     assert not checks(report)["return_sequences"][0]  # no recurrent layer at all
     assert report.metrics["heldout_accuracy"] < 0.6
+
+
+def test_a_per_step_output_after_a_final_state_passes_the_wiring_check() -> None:
+    """GRU(24) -> RepeatVector(24) -> Dense: the last recurrent layer returns its final state, yet the output has a
+    row per step, so the shape is right and the held-out accuracy decides; a wrong tag count is an output error."""
+    grading = load_grading(LESSON)
+    task = task_for("sequence_tagging")
+    prepared = task.prepare(grading, None)
+    right = task.score(grading, prepared, trained(), Evaluated(architecture=architecture([None, 24, 3], False)))
+    assert checks(right)["return_sequences"][0] and checks(right)["output_shape"][0]
+    wrong = task.score(grading, prepared, trained(), Evaluated(architecture=architecture([None, 24, 5], True)))
+    assert checks(wrong)["return_sequences"][0]
+    passed, message = checks(wrong)["output_shape"]
+    assert not passed and "Dense(3, activation='softmax')" in message
