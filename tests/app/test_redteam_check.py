@@ -87,8 +87,9 @@ def heldout_found(jobs: list[dict[str, Any]], split: Any) -> int:
     single values, a run of them does not)."""
     found = arrays_in(jobs)
     if isinstance(split, ArraySplit):
-        public = {row.tobytes() for row in split.x[: split.heldout_start]}
-        heldout = {row.tobytes() for row in split.x[split.heldout_start:]} - public
+        rows = split.x.astype("float32")  # token ids too: compared as the jobs' arrays are read below
+        public = {row.tobytes() for row in rows[: split.heldout_start]}
+        heldout = {row.tobytes() for row in rows[split.heldout_start:]} - public
         assert len(heldout) > 10
         return sum(1 for a in found if a.ndim >= 2 and a.shape[1:] == split.x.shape[1:]
                    for row in a.astype("float32") if row.tobytes() in heldout)
