@@ -96,7 +96,7 @@ class StubPool:
         self.runs = 0
         self.seen: list[tuple[float, float]] = []
 
-    def acquire(self) -> StubPool:
+    def acquire(self, kind: object = None) -> StubPool:
         return self
 
     def run(self, job: dict[str, Any], limits: Limits, emit: Any) -> PhaseOutcome:
@@ -105,7 +105,7 @@ class StubPool:
         return self.outcomes.pop(0)
 
 
-JOB = {"training": {"train_seconds": 60.0, "train_wall_seconds": 112.5}}
+JOB = {"kind": "evaluate", "training": {"train_seconds": 60.0, "train_wall_seconds": 112.5}}
 
 
 def phase_b(stopped_for_load: bool, epochs_run: int) -> PhaseOutcome:
