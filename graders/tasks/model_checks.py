@@ -181,6 +181,27 @@ def training_facts(trained: TrainAnswer, architecture: Architecture) -> dict[str
             "optimizer": architecture.optimizer.model_dump(by_alias=True) if architecture.optimizer else {}}
 
 
+def confusion_plot(truth: np.ndarray, guess: np.ndarray, k: int) -> dict[str, Any]:
+    """Counts of (true class, predicted class) over every sample or step; a guess of -1 (no finite answer) is left out."""
+    confusion = np.zeros((k, k), dtype=int)
+    for true, predicted in zip(truth.ravel(), guess.ravel(), strict=True):
+        if predicted >= 0:
+            confusion[true, predicted] += 1
+    return {"labels": list(range(k)), "matrix": confusion.tolist()}
+
+
+def accuracy_bar_check(accuracy: float, baseline: float, target: float, max_points: float, *, title: str,
+                       measured: str, bar_title: str, bar_meaning: str, advice: str) -> Check:
+    """Held-out accuracy against the lesson's bar: credit starts above the bar (a guess that ignores what the lesson
+    teaches earns nothing), full marks at the target. `measured` names the accuracy, e.g. "Held-out accuracy 91.0 %"."""
+    credit = partial_credit(accuracy - baseline, target - baseline)
+    passed = accuracy >= target and accuracy > baseline
+    return Check(id="beats_baseline", title=title, passed=passed, points=round(credit * max_points, 3),
+                 max_points=max_points,
+                 message=f"{measured} vs {baseline:.1%} for '{bar_title}' (credit starts above it; full marks at "
+                         f"{target:.0%})." + (f" {bar_meaning}" if passed else f" To improve: {advice}"))
+
+
 def partial_credit(improvement: float, target: float) -> float:
     """0 at no improvement over the baseline, 1 at the target, linear in between."""
     return min(max(improvement / target, 0.0), 1.0) if target > 0 else 0.0

@@ -134,21 +134,13 @@ def score(grading: LessonGrading, prepared: ArraySplit, trained: TrainAnswer, ev
         metrics = {"heldout_accuracy": round(accuracy, 4), "baseline_accuracy": round(baseline, 4),
                    "validation_accuracy": round(float(np.mean(results["validation"][0] == results["validation"][1])), 4),
                    "heldout_samples": float(len(y))}
-        confusion = np.zeros((k, k), dtype=int)
-        for truth, predicted in zip(y, guess, strict=True):
-            if predicted >= 0:
-                confusion[truth, predicted] += 1
-        plots["confusion"] = {"labels": list(range(k)), "matrix": confusion.tolist()}
+        plots["confusion"] = model_checks.confusion_plot(y, guess, k)
         target = spec.scoring.min_accuracy
-        # Partial credit starts above the bar: an order-blind guess earns nothing in a lesson about order.
-        credit = model_checks.partial_credit(accuracy - baseline, target - baseline)
-        passed = accuracy >= target and accuracy > baseline
-        checks.append(Check(
-            id="beats_baseline", title=f"Held-out accuracy of at least {target:.0%}", passed=passed,
-            points=round(credit * spec.scoring.baseline_points, 3), max_points=spec.scoring.baseline_points,
-            message=f"Held-out accuracy {accuracy:.1%} vs {baseline:.1%} for '{bar.title}' "
-                    f"(credit starts above it; full marks at {target:.0%})."
-                    + (f" {bar.meaning}" if passed else f" To improve: {spec.scoring.advice}")))
+        # An order-blind guess earns nothing in a lesson about order.
+        checks.append(model_checks.accuracy_bar_check(
+            accuracy, baseline, target, spec.scoring.baseline_points,
+            title=f"Held-out accuracy of at least {target:.0%}", measured=f"Held-out accuracy {accuracy:.1%}",
+            bar_title=bar.title, bar_meaning=bar.meaning, advice=spec.scoring.advice))
     else:
         checks.append(model_checks.skipped("beats_baseline", "Held-out accuracy", spec.scoring.baseline_points))
     report = model_checks.model_report(checks, trained, architecture, metrics, plots, evaluated.predictions)

@@ -144,22 +144,15 @@ def score(grading: LessonGrading, prepared: ArraySplit, trained: TrainAnswer, ev
         metrics = {"heldout_accuracy": round(accuracy["heldout"], 4), "baseline_accuracy": round(baseline, 4),
                    "validation_accuracy": round(accuracy["validation"], 4), "heldout_samples": float(len(y)),
                    "heldout_steps": float(y.size)}
-        confusion = np.zeros((k, k), dtype=int)  # over the held-out steps (guess and y are the last part's)
-        for truth, predicted in zip(y.ravel(), guess.ravel(), strict=True):
-            if predicted >= 0:
-                confusion[truth, predicted] += 1
-        plots["confusion"] = {"labels": list(range(k)), "matrix": confusion.tolist()}
+        plots["confusion"] = model_checks.confusion_plot(y, guess, k)  # the held-out steps (the loop's last part)
         target = spec.scoring.min_accuracy
         held = accuracy["heldout"]
-        # Credit starts above the bar: a tagger without memory earns nothing in a lesson about per-step memory.
-        credit = model_checks.partial_credit(held - baseline, target - baseline)
-        passed = held >= target and held > baseline
-        checks.append(Check(
-            id="beats_baseline", title=f"Held-out accuracy per step of at least {target:.0%}", passed=passed,
-            points=round(credit * spec.scoring.baseline_points, 3), max_points=spec.scoring.baseline_points,
-            message=f"Held-out accuracy {held:.1%} of {y.size:,} tagged steps vs {baseline:.1%} for '{bar.title}' "
-                    f"(credit starts above it; full marks at {target:.0%})."
-                    + (f" {bar.meaning}" if passed else f" To improve: {spec.scoring.advice}")))
+        # A tagger without memory earns nothing in a lesson about per-step memory.
+        checks.append(model_checks.accuracy_bar_check(
+            held, baseline, target, spec.scoring.baseline_points,
+            title=f"Held-out accuracy per step of at least {target:.0%}",
+            measured=f"Held-out accuracy {held:.1%} of {y.size:,} tagged steps", bar_title=bar.title,
+            bar_meaning=bar.meaning, advice=spec.scoring.advice))
     else:
         checks.append(model_checks.skipped("beats_baseline", "Held-out accuracy", spec.scoring.baseline_points))
     report = model_checks.model_report(checks, trained, architecture, metrics, plots, evaluated.predictions)
