@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from graders import SandboxConfig, WorkerPool, grade, load_grading, prepare
-from graders.pool import Flavour, WarmWorker
 from graders.spec import LessonGrading
 from graders.tasks import task_for
+from tests.graders.test_pool_flavours import idle_evaluator
 
 pytestmark = [pytest.mark.sandbox]
 TREND = Path(__file__).parent / "lessons" / "trend-classes"
@@ -29,15 +29,6 @@ def pool() -> WorkerPool:
     pool.start()
     yield pool  # type: ignore[misc]
     pool.close()
-
-
-def idle_evaluator(pool: WorkerPool) -> WarmWorker:
-    shelf = pool._shelves[Flavour.evaluator]
-    deadline = time.monotonic() + 120
-    while not shelf._idle and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert shelf._idle, "no evaluator became ready"
-    return shelf._idle[0]
 
 
 def facts(pool: WorkerPool, code: str, grading: LessonGrading | None = None) -> tuple[str, float, dict[str, object]]:
