@@ -178,6 +178,8 @@ def training_facts(trained: TrainAnswer, architecture: Architecture) -> dict[str
             "stopped_for_time": reported.stopped_for_time, "batch_size": reported.batch_size,
             "stopped_early": reported.stopped_early, "constants": reported.constants,
             "diverged": trained.diverged, "params": architecture.params,
+            # Read from the loaded archive in phase B: what the learner's submissions are compared by (model family)
+            "layers": sorted(architecture.layer_classes()),
             "optimizer": architecture.optimizer.model_dump(by_alias=True) if architecture.optimizer else {}}
 
 
