@@ -27,7 +27,9 @@ class ChecksFull(Exception):
 
 
 class CheckRunner:
-    """Runs checks on the grading pool with a small executor: AT_ONCE at a time, at most one per learner.
+    """Runs checks on the grading pool with a small executor: AT_ONCE at a time, at most one per learner, and at most
+    half the places from one client address (a client that drops its cookie is a new learner each time: without
+    this it could hold every place; half, not one, because a class behind one NAT shares an address).
 
     A check holds pool workers for about one short training (its limits are graders.check's, far below a
     grading's), so a submission that needs a worker meanwhile waits at most that long; and with AT_ONCE = 1 there
@@ -39,17 +41,22 @@ class CheckRunner:
         self.max_code_bytes = max_code_bytes
         self.capacity = at_once + max_waiting
         self._executor = ThreadPoolExecutor(max_workers=at_once, thread_name_prefix="check")
-        self._learners: set[int] = set()  # with a check waiting or running
+        self.per_address = max(1, self.capacity // 2)
+        self._learners: dict[int, str] = {}  # learner with a check waiting or running -> its client address
         self._lock = threading.Lock()
 
-    def submit(self, learner_id: int, lesson: Lesson, code: str) -> Future[CheckReport]:
-        """Queue a check; raises CheckBusy (this learner has one) or ChecksFull (the server has enough waiting)."""
+    def submit(self, learner_id: int, lesson: Lesson, code: str, address: str = "") -> Future[CheckReport]:
+        """Queue a check; raises CheckBusy (this learner has one) or ChecksFull (the server, or this client address,
+        has enough waiting)."""
         with self._lock:
             if learner_id in self._learners:
                 raise CheckBusy("Your previous check is still running; its result comes first.")
             if len(self._learners) >= self.capacity:
                 raise ChecksFull("Many checks are waiting right now: try again in a moment, or submit instead.")
-            self._learners.add(learner_id)
+            if sum(1 for held in self._learners.values() if held == address) >= self.per_address:
+                raise ChecksFull("Many checks from your network are waiting right now: try again in a moment, or "
+                                 "submit instead.")
+            self._learners[learner_id] = address
         try:
             future = self._executor.submit(self._run, lesson, code)
         except RuntimeError:  # shut down
@@ -64,7 +71,7 @@ class CheckRunner:
 
     def _release(self, learner_id: int) -> None:
         with self._lock:
-            self._learners.discard(learner_id)
+            self._learners.pop(learner_id, None)
 
     def _run(self, lesson: Lesson, code: str) -> CheckReport:
         # Looked up at call time, so tests can stand in for graders.check by patching app.checks.check.

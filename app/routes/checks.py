@@ -39,7 +39,7 @@ def _runner(request: Request, state: State) -> CheckRunner:
 @router.post("/api/lessons/{slug}/checks", response_model=CheckReport, tags=["checks"], responses=ERRORS,
              openapi_extra=SUBMISSION_BODY_OPENAPI, dependencies=[Depends(verify_csrf)])
 async def create_check(slug: KnownLesson, body: Annotated[SubmissionCreate, Depends(read_submission)], state: State,
-                       learner_id: Learner, runner: Annotated[CheckRunner, Depends(_runner)],
+                       learner_id: Learner, request: Request, runner: Annotated[CheckRunner, Depends(_runner)],
                        response: Response) -> CheckReport:
     """Check code without submitting it: the contract and shape checks, then 2 epochs on a quarter of the public
     training data (the loss per epoch), or a function lesson's practice cases. Held-out data is never used, nothing
@@ -48,7 +48,7 @@ async def create_check(slug: KnownLesson, body: Annotated[SubmissionCreate, Depe
     lesson = state.course.lesson(slug)
     assert lesson is not None  # KnownLesson checked it
     try:
-        future = runner.submit(learner_id, lesson, body.code)
+        future = runner.submit(learner_id, lesson, body.code, request.client.host if request.client else "")
     except CheckBusy as exc:
         raise HTTPException(429, str(exc), headers={"Retry-After": "5"}) from None
     except ChecksFull as exc:

@@ -133,10 +133,32 @@ def test_the_runner_bounds_its_queue() -> None:
 
     runner = CheckRunner(pool=None, max_code_bytes=1000, at_once=1, max_waiting=1)  # type: ignore[arg-type]
     runner._run = lambda lesson, code: gate.wait(10)  # type: ignore[assignment, method-assign, misc, return-value]
-    first = runner.submit(1, Lesson(), "a")  # type: ignore[arg-type]
-    runner.submit(2, Lesson(), "b")  # type: ignore[arg-type]
+    first = runner.submit(1, Lesson(), "a", "192.0.2.1")  # type: ignore[arg-type]
+    runner.submit(2, Lesson(), "b", "192.0.2.2")  # type: ignore[arg-type]
     with pytest.raises(ChecksFull):
-        runner.submit(3, Lesson(), "c")  # type: ignore[arg-type]
+        runner.submit(3, Lesson(), "c", "192.0.2.3")  # type: ignore[arg-type]
     gate.set()
     first.result(10)
+    runner.close()
+
+
+def test_one_address_holds_at_most_half_the_places() -> None:
+    """A client that drops its cookie is a new learner on every request: from one address it still gets only half
+    the places, and a learner elsewhere can check meanwhile."""
+    gate = threading.Event()
+
+    class Lesson:
+        grading = prepared = None
+
+    runner = CheckRunner(pool=None, max_code_bytes=1000, at_once=1, max_waiting=7)  # type: ignore[arg-type]
+    runner._run = lambda lesson, code: gate.wait(10)  # type: ignore[assignment, method-assign, misc, return-value]
+    assert runner.per_address == 4
+    futures = [runner.submit(learner, Lesson(), "x", "203.0.113.9") for learner in range(1, 5)]  # type: ignore[arg-type]
+    with pytest.raises(ChecksFull, match="your network"):
+        runner.submit(5, Lesson(), "x", "203.0.113.9")  # type: ignore[arg-type]
+    futures.append(runner.submit(6, Lesson(), "x", "198.51.100.7"))  # type: ignore[arg-type]
+    gate.set()
+    for future in futures:
+        future.result(10)
+    runner.submit(5, Lesson(), "x", "203.0.113.9").result(10)  # type: ignore[arg-type]  # places come back
     runner.close()
