@@ -42,6 +42,10 @@ def _contract(contract: ModelContract) -> list[str]:
         terms.append(f"at most {contract.max_params:,} parameters")
     if contract.require_gradient_clipping:
         terms.append("the optimizer must clip gradients")
+    if contract.requires_schedule:
+        terms.append("the learning rate must follow a schedule that moves it during training")
+    if contract.requires_regularisation:
+        terms.append("an L2 penalty or dropout must act on the model")
     if contract.horizon > 1:
         terms.append(f"{contract.horizon} steps ahead")
     if contract.padding_invariant:

@@ -7,7 +7,7 @@ into the learner's outcome (when learner code ran in that sandbox) or a fault of
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -25,14 +25,40 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True, strict=True)
 
 
+Rate = Annotated[float, Field(ge=-1e12, le=1e12)]
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+ClassName = Annotated[str, Field(max_length=200)]
+
+
+class ScheduleFacts(_Strict):
+    """A learning-rate schedule phase B rebuilt and trained with, read at evenly spaced steps of its run."""
+
+    class_: ClassName = Field(alias="class")
+    steps: int = Field(0, ge=0, le=10**9)  # optimizer steps phase B ran
+    initial_rate: Rate | None = None
+    final_rate: Rate | None = None
+    lowest_rate: Rate | None = None
+    highest_rate: Rate | None = None
+
+    def acts(self) -> bool:
+        """The rate moved during the grader's run: the lowest at most MIN_SCHEDULE_CHANGE of the highest. A
+        schedule that is constant over those steps (decay_rate=1, boundaries past the end) is a constant rate."""
+        low, high = self.lowest_rate, self.highest_rate
+        return self.steps > 0 and low is not None and high is not None and high > 0 and low <= MIN_SCHEDULE_CHANGE * high
+
+
+MIN_SCHEDULE_CHANGE = 0.8  # a schedule counts when the rate falls (or rises) by at least a fifth within the run
+
+
 class OptimizerFacts(_Strict):
     """The compiled optimizer as the saved archive records it (read in phase B, never reported by learner code)."""
 
-    class_: str = Field(alias="class", max_length=200)
+    class_: ClassName = Field(alias="class")
     clipnorm: float | None = None
     clipvalue: float | None = None
     global_clipnorm: float | None = None
     learning_rate: float | None = None
+    schedule: ScheduleFacts | None = None
 
     def clipping(self) -> dict[str, float]:
         """Clip settings that can take effect: a threshold above MAX_USEFUL_CLIP never clips these small models."""
@@ -43,14 +69,36 @@ class OptimizerFacts(_Strict):
 MAX_USEFUL_CLIP = 100.0  # gradient norms of the lessons' models stay far below this; clipnorm=1e11 is no clipping
 
 
+MIN_USEFUL_L2 = 1e-5  # below this an L2 penalty adds nothing measurable to these lessons' losses
+MIN_USEFUL_DROPOUT = 0.01  # a rate that drops one unit in a hundred or more
+
+
 class LayerFacts(_Strict):
-    class_: str = Field(alias="class", max_length=200)
+    class_: ClassName = Field(alias="class")
     name: str = Field(max_length=400)
     return_sequences: bool | None = None
-    wraps: str | None = Field(None, max_length=200)
+    wraps: ClassName | None = None
     stateful: bool = False
     # Recurrent layers only: does disturbing its weights change the model's output? (None: not measured)
     influential: bool | None = None
+    # The training recipe as the loaded layer object holds it (a wrapper's: its inner layer's)
+    kernel_initializer: ClassName | None = None
+    recurrent_initializer: ClassName | None = None
+    kernel_l2: Rate | None = None
+    recurrent_l2: Rate | None = None
+    bias_l2: Rate | None = None
+    dropout: Share | None = None  # a Dropout layer's rate, or a recurrent layer's dropout of its inputs
+    recurrent_dropout: Share | None = None
+
+    def l2(self) -> dict[str, float]:
+        """The L2 penalties that act: a factor of 0 (or below MIN_USEFUL_L2) penalises nothing."""
+        found = {"kernel": self.kernel_l2, "recurrent": self.recurrent_l2, "bias": self.bias_l2}
+        return {k: v for k, v in found.items() if v is not None and v >= MIN_USEFUL_L2}
+
+    def dropouts(self) -> dict[str, float]:
+        """The dropout rates that act (a rate of 0.0 drops nothing)."""
+        found = {"dropout": self.dropout, "recurrent_dropout": self.recurrent_dropout}
+        return {k: v for k, v in found.items() if v is not None and v >= MIN_USEFUL_DROPOUT}
 
 
 Shape = list[int | None]
@@ -76,6 +124,17 @@ class Architecture(_Strict):
     def live_layer_classes(self) -> set[str]:
         live = self.live_layers()
         return {layer.class_ for layer in live} | {layer.wraps for layer in live if layer.wraps}
+
+    def regularisation(self) -> list[str]:
+        """Each L2 penalty and dropout that acts, on a layer that takes part in the prediction, e.g.
+        "LSTM kernel L2 0.001", "Dropout 0.2"."""
+        found = []
+        for layer in self.live_layers():
+            name = layer.wraps or layer.class_
+            found += [f"{name} {part} L2 {factor:g}" for part, factor in layer.l2().items()]
+            found += [f"{name} {'' if layer.class_.endswith('Dropout') else part.replace('_', ' ') + ' '}{rate:g}"
+                      for part, rate in layer.dropouts().items()]
+        return found
 
 
 class TrainingReport(_Strict):

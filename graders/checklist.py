@@ -63,5 +63,9 @@ def structure_checks(contract: ModelContract) -> list[ListedCheck]:
         titles["max_params"] = f"At most {contract.max_params:,} parameters"
     if contract.require_gradient_clipping:
         ids.append("gradient_clipping")
+    if contract.requires_schedule:
+        ids.append("schedule")
+    if contract.requires_regularisation:
+        ids.append("regularisation")
     ids.append("finite_predictions")
     return [ListedCheck(check_id, titles[check_id]) for check_id in ids]

@@ -64,6 +64,8 @@ CHECK_TITLES: dict[str, str] = {
     "output_shape": "Output shape matches the task",
     "max_params": "Stays within the parameter budget",
     "gradient_clipping": "Gradient clipping is configured",
+    "schedule": "The learning rate follows a schedule",
+    "regularisation": "The model is regularised (L2 or dropout)",
     "finite_predictions": "Predictions are finite numbers",
     "batch_invariant": "Each prediction depends on its own input only",
     "not_flat": "Predictions follow the data",

@@ -104,6 +104,12 @@ class ModelContract(BaseModel):
     required_any_layers: list[str] = Field(default_factory=list, description="At least one must appear.")
     max_params: int | None = Field(None, ge=1, description="Parameter budget.")
     require_gradient_clipping: bool = Field(False, description="Optimizer must set clipnorm/clipvalue/global_clipnorm.")
+    requires_schedule: bool = Field(False, description="The optimizer's learning rate must follow a schedule "
+                                    "(keras.optimizers.schedules) that changes it by a fifth or more during the "
+                                    "grader's training run.")
+    requires_regularisation: bool = Field(False, description="A layer that takes part in the prediction must have an "
+                                          "L2 penalty (factor >= 1e-5) or dropout (rate >= 0.01): a Dropout layer or "
+                                          "a recurrent layer's dropout / recurrent_dropout.")
     early_stopping_patience: int | None = Field(
         None, ge=1, description="Opt-in: stop when val_loss has not improved (by 1e-4) for this many epochs; keep the best weights.")
     padding_invariant: bool = Field(

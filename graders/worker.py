@@ -178,6 +178,7 @@ def flatten_layers(model: Any, objects: list[Any] | None = None) -> list[dict[st
                 entry["return_sequences"] = bool(inner.return_sequences)
             if getattr(inner, "stateful", False):
                 entry["stateful"] = True
+        entry.update(recipe_facts(inner if cls in WRAPPERS and inner is not None else layer))
         found.append(entry)
         if objects is not None:
             objects.append(layer)
@@ -506,7 +507,8 @@ def _clamp(value: Any) -> float | None:
 
 def optimizer_facts(model: Any, np: Any) -> dict[str, Any] | None:
     """The optimizer phase B really trains with, rebuilt by Keras from the archive (a learner's get_config
-    cannot change what this object does)."""
+    cannot change what this object does). Read again after training, when its schedule's rates over the steps
+    phase B ran are known."""
     optimizer = getattr(model, "optimizer", None)
     if optimizer is None:
         return None
@@ -517,7 +519,62 @@ def optimizer_facts(model: Any, np: Any) -> dict[str, Any] | None:
         rate = None
     return {"class": type(optimizer).__name__[:200], "clipnorm": _clamp(getattr(optimizer, "clipnorm", None)),
             "clipvalue": _clamp(getattr(optimizer, "clipvalue", None)),
-            "global_clipnorm": _clamp(getattr(optimizer, "global_clipnorm", None)), "learning_rate": _clamp(rate)}
+            "global_clipnorm": _clamp(getattr(optimizer, "global_clipnorm", None)), "learning_rate": _clamp(rate),
+            "schedule": schedule_facts(optimizer, np)}
+
+
+SCHEDULE_POINTS = 17  # rates read at evenly spaced steps of the run: enough to see a cosine or a staircase
+
+
+def schedule_facts(optimizer: Any, np: Any) -> dict[str, Any] | None:
+    """The learning-rate schedule object Keras rebuilt (None: a constant rate), called at the steps this optimizer
+    has run: a schedule whose rate never moves within them (decay_rate=1, boundaries past the end) reads flat."""
+    schedule = getattr(optimizer, "_learning_rate", None)
+    if schedule is None or not callable(schedule) or hasattr(schedule, "assign"):  # a variable: a constant rate
+        return None
+    try:
+        steps = int(np.asarray(optimizer.iterations))
+        points = sorted({round(steps * i / (SCHEDULE_POINTS - 1)) for i in range(SCHEDULE_POINTS)})
+        rates = [_clamp(np.asarray(schedule(step))) for step in points]
+    except Exception:  # noqa: BLE001 - a schedule that cannot be read has no facts
+        return {"class": type(schedule).__name__[:200], "steps": 0, "initial_rate": None, "final_rate": None,
+                "lowest_rate": None, "highest_rate": None}
+    finite = [r for r in rates if r is not None]
+    return {"class": type(schedule).__name__[:200], "steps": min(steps, 10**9), "initial_rate": rates[0],
+            "final_rate": rates[-1], "lowest_rate": min(finite) if finite else None,
+            "highest_rate": max(finite) if finite else None}
+
+
+def _l2_of(regularizer: Any) -> float | None:
+    """The L2 factor a regularizer object applies (L2, L1L2); None when there is none."""
+    if regularizer is None:
+        return None
+    return _clamp(getattr(regularizer, "l2", None))
+
+
+def recipe_facts(layer: Any) -> dict[str, Any]:
+    """A layer's training recipe as its loaded object holds it (a recurrent layer's settings sit on its cell):
+    initializer classes, L2 factors, dropout rates. Only the fields the layer has."""
+    facts: dict[str, Any] = {}
+    holders = [layer, getattr(layer, "cell", None)]
+    for field in ("kernel_initializer", "recurrent_initializer"):
+        found = next((getattr(h, field) for h in holders if getattr(h, field, None) is not None), None)
+        if found is not None:
+            facts[field] = type(found).__name__[:200]
+    for field, key in (("kernel_regularizer", "kernel_l2"), ("recurrent_regularizer", "recurrent_l2"),
+                       ("bias_regularizer", "bias_l2")):
+        factor = next((_l2_of(getattr(h, field)) for h in holders if getattr(h, field, None) is not None), None)
+        if factor is not None:
+            facts[key] = factor
+    name = type(layer).__name__
+    if name in RECURRENT or "Dropout" in name:
+        rate = _clamp(getattr(layer, "dropout" if name in RECURRENT else "rate", None))
+        if rate is not None:
+            facts["dropout"] = min(max(rate, 0.0), 1.0)
+        recurrent = _clamp(getattr(layer, "recurrent_dropout", None))
+        if recurrent is not None:
+            facts["recurrent_dropout"] = min(max(recurrent, 0.0), 1.0)
+    return facts
 
 
 def unsafe_model_message(text: str) -> str:
@@ -738,6 +795,7 @@ def evaluate(job: dict[str, Any], proto: Protocol, keras: Any, np: Any) -> dict[
         reported, diverged, x_val, y_val = fit(model, training, job["constants"], proto, keras, np)
         probe = x_val[:64]  # public validation rows
         architecture["layers"] = mark_influence(model, probe, np, y_val[:64], keras)
+        architecture["optimizer"] = optimizer_facts(model, np)  # the trained optimizer: its schedule's steps
     proto.send(event="phase", phase="predict")
     x = job["rows"]
     bounds = np.cumsum([0, *job["groups"]])

@@ -150,7 +150,55 @@ def budget_checks(contract: ModelContract, architecture: Architecture) -> list[C
             f"Your optimizer ({name}) does not clip gradients (a threshold above {MAX_USEFUL_CLIP:g} never takes "
             "effect here). Pass clipnorm=1.0 (or clipvalue / global_clipnorm), e.g. "
             "keras.optimizers.Adam(learning_rate=1e-3, clipnorm=1.0)."))
+    return checks + recipe_checks(contract, architecture)
+
+
+def recipe_checks(contract: ModelContract, architecture: Architecture) -> list[Check]:
+    """The lesson's training-recipe contract, read from the optimizer and layers phase B rebuilt and trained:
+    a schedule, an L2 factor or a dropout rate counts only when it acts during that run."""
+    checks = []
+    if contract.requires_schedule:
+        optimizer = architecture.optimizer
+        schedule = optimizer.schedule if optimizer else None
+        acts = schedule is not None and schedule.acts()
+        if schedule is not None and acts:
+            message = (f"{schedule.class_} took the learning rate from {_fmt(schedule.initial_rate)} to "
+                       f"{_fmt(schedule.final_rate)} over the grader's {schedule.steps} training steps.")
+        elif schedule is not None:
+            message = (f"Your {schedule.class_} kept the learning rate at about {_fmt(schedule.initial_rate)} for all "
+                       f"{schedule.steps} of the grader's training steps, so it is a constant rate. Make it decay within "
+                       "the run: e.g. decay_steps about the number of steps in a few epochs, or decay_rate well below 1.")
+        else:
+            message = (f"Your optimizer ({optimizer.class_ if optimizer else 'none recorded'}) uses a constant learning "
+                       "rate. Pass a schedule instead of a number, e.g. keras.optimizers.Adam(keras.optimizers."
+                       "schedules.ExponentialDecay(1e-2, decay_steps=100, decay_rate=0.5)): large steps early, small "
+                       "steps once the loss is near its minimum. (Callbacks such as ReduceLROnPlateau do not run in "
+                       "the grader's training.)")
+        checks.append(Check(id="schedule", title="The learning rate follows a schedule", passed=acts,
+                            points=1 if acts else 0, message=message))
+    if contract.requires_regularisation:
+        found = architecture.regularisation()
+        checks.append(Check(
+            id="regularisation", title="The model is regularised (L2 or dropout)", passed=bool(found),
+            points=1 if found else 0,
+            message=f"Acting on your model: {'; '.join(found)}." if found else
+            "No L2 penalty or dropout acts on your model (a factor or rate of 0, or one on a layer whose output never "
+            "reaches the prediction, does nothing). Add e.g. kernel_regularizer=keras.regularizers.L2(1e-3) to a "
+            "layer, dropout=0.2 on the recurrent layer, or a keras.layers.Dropout(0.2) before the output."))
     return checks
+
+
+def recipe_facts(architecture: Architecture) -> dict[str, Any]:
+    """What the learner's submissions are compared by, beside the optimizer: per layer its initializers, L2 factors
+    and dropout rates (only layers that have any)."""
+    layers = []
+    for layer in architecture.layers:
+        facts = layer.model_dump(by_alias=True, exclude_none=True,
+                                 include={"class_", "wraps", "kernel_initializer", "recurrent_initializer", "kernel_l2",
+                                          "recurrent_l2", "bias_l2", "dropout", "recurrent_dropout"})
+        if set(facts) - {"class", "wraps"}:
+            layers.append(facts)
+    return {"recipe": layers, "regularisation": architecture.regularisation()}
 
 
 def finite_check(trained: TrainAnswer, predictions: dict[str, np.ndarray]) -> Check:
@@ -180,7 +228,8 @@ def training_facts(trained: TrainAnswer, architecture: Architecture) -> dict[str
             "diverged": trained.diverged, "params": architecture.params,
             # Read from the loaded archive in phase B: what the learner's submissions are compared by (model family)
             "layers": sorted(architecture.layer_classes()),
-            "optimizer": architecture.optimizer.model_dump(by_alias=True) if architecture.optimizer else {}}
+            "optimizer": architecture.optimizer.model_dump(by_alias=True) if architecture.optimizer else {},
+            **recipe_facts(architecture)}
 
 
 def confusion_plot(truth: np.ndarray, guess: np.ndarray, k: int) -> dict[str, Any]:
