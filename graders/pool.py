@@ -277,7 +277,7 @@ class WarmWorker:
             if self.on_release is not None:
                 self.on_release(self, kept)
         outcome = PhaseOutcome(answer=None, failure=None, message="", log=self.log_text(),
-                               seconds=time.monotonic() - started, sandbox=self.process.info, exit=exit_info)
+                               seconds=time.monotonic() - started, sandbox=self.process.job_info(), exit=exit_info)
         cpu_used = None
         if cpu_at_start is not None and exit_info.cpu_seconds is not None:
             cpu_used = exit_info.cpu_seconds - cpu_at_start

@@ -228,7 +228,8 @@ class SandboxProcess:
         limit is the soft limit the worker sets, and the parent's watch of the job's CPU in the cgroup)."""
         self.config = config
         limits = config.ceiling
-        self.info = SandboxInfo(isolation=config.mode, cpus=config.cpus)
+        self.info = SandboxInfo(isolation=config.mode, cpus=config.cpus)  # true for every job this process runs
+        self.job_warnings: list[str] = []  # about the current job only: a reused evaluator starts each job afresh
         self.cgroup: JobCgroup | None = None
         if config.mode == "unconfined":
             self.info.warnings.append("UNCONFINED: learner code ran with this user's full rights (no sandbox).")
@@ -299,8 +300,13 @@ class SandboxProcess:
     def cpu_seconds(self) -> float | None:
         return self.cgroup.cpu_seconds() if self.cgroup else None
 
+    def job_info(self) -> SandboxInfo:
+        """What one job ran under: the process's isolation and this job's own warnings, never an earlier job's."""
+        return self.info.model_copy(update={"warnings": [*self.info.warnings, *self.job_warnings]})
+
     def tighten(self, limits: Limits) -> None:
         """Lower the cgroup limits to one job's limits (warm workers start with the ceiling), full priority again."""
+        self.job_warnings = []
         if not self.cgroup:
             return
         self._renice_all(0)
@@ -313,7 +319,7 @@ class SandboxProcess:
                 with open(self.cgroup.pids_dir / "pids.max", "w") as fh:
                     fh.write(str(limits.pids))
         except OSError as exc:  # e.g. usage already above the new limit: keep the ceiling, say so
-            self.info.warnings.append(f"could not lower the job's limits: {exc}")
+            self.job_warnings.append(f"could not lower the job's limits: {exc}")
 
     def hurry(self) -> None:
         """A warming worker someone is waiting for: full priority and weight now, not only once its job starts."""

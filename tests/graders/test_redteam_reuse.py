@@ -118,3 +118,32 @@ def test_one_learner_cannot_change_anothers_hidden_cases_or_expected_answers(poo
     assert grade(grading, vandal, pool, prepared=prepared).status.value == "failed"
     assert pickle.dumps((prepared.cases, prepared.expected)) == kept
     assert grade(grading, SCALE_SOLUTION, pool, prepared=prepared).status.value == "passed"
+
+
+def test_a_jobs_sandbox_warning_stays_with_that_job(tmp_path: Path) -> None:
+    """A warning about one job (its limits could not be lowered) is in that job's report only; the next job of the
+    same reused process reports the process-wide facts and its own warnings, never an earlier learner's."""
+    from graders.report import SandboxInfo
+    from graders.sandbox import SandboxProcess
+    from graders.spec import Limits
+
+    class Cgroup:
+        version, memory_dir, pids_dir = 1, tmp_path, None
+
+        def weigh(self, share: float) -> None:
+            pass
+
+    process = object.__new__(SandboxProcess)
+    process.info = SandboxInfo(isolation="bwrap", warnings=["process-wide"])
+    process.job_warnings = []
+    process.cgroup = Cgroup()  # type: ignore[assignment]
+    process._renice_all = lambda value: None  # type: ignore[method-assign]
+    limit_file = tmp_path / "memory.limit_in_bytes"
+    limit_file.mkdir()  # writing it fails, as a limit below the usage left by an earlier job does (EBUSY)
+    process.tighten(Limits())
+    assert process.job_info().warnings[0] == "process-wide"
+    assert process.job_info().warnings[1].startswith("could not lower the job's limits")
+    limit_file.rmdir()
+    process.tighten(Limits())
+    assert process.job_info().warnings == ["process-wide"]
+    assert process.info.warnings == ["process-wide"]
