@@ -68,7 +68,7 @@ def outbox_entries(engine: Engine) -> list[OutboxEntry]:
 class Outbox:
     def __init__(self, engine: Engine, platforms: PlatformStore, ags: AgsClient, *,
                  now: Callable[[], datetime] = _now, first_retry_s: float = 30.0, max_retry_s: float = 3600.0,
-                 batch: int = 50) -> None:
+                 batch: int = 50, lease_s: float = 300.0) -> None:
         self.engine = engine
         self.platforms = platforms
         self.ags = ags
@@ -76,6 +76,7 @@ class Outbox:
         self.first_retry_s = first_retry_s
         self.max_retry_s = max_retry_s
         self.batch = batch
+        self.lease_s = lease_s  # longer than one delivery's HTTP calls; a process that dies mid-post loses its lease
         self._delivering = threading.Lock()  # one dispatcher at a time: find-or-create must not race itself
 
     def score_changed(self, account_key: str, lesson: str, score_given: float, score_maximum: float) -> int:
@@ -112,7 +113,8 @@ class Outbox:
     def deliver_due(self) -> Delivery:
         """Post every entry whose time has come. Never raises for a platform's failure: that is recorded."""
         with self._delivering:
-            query = (select(lti_outbox.c.id, lti_outbox.c.version, lti_outbox.c.attempts, lti_outbox.c.score_given,
+            query = (select(lti_outbox.c.id, lti_outbox.c.version, lti_outbox.c.attempts, lti_outbox.c.next_attempt,
+                            lti_outbox.c.score_given,
                             lti_outbox.c.score_maximum, lti_outbox.c.scored_at, lti_links.c.subject,
                             lti_line_items.c.id.label("line_item_id"), lti_line_items.c.platform_id,
                             lti_line_items.c.lineitems_url, lti_line_items.c.lineitem_url, lti_line_items.c.lesson,
@@ -126,6 +128,8 @@ class Outbox:
                 due = conn.execute(query).all()
             sent = failed = 0
             for row in due:
+                if not self._lease(row):
+                    continue  # another web process took it first, or a newer score replaced it
                 try:
                     self._deliver(row)
                 except GradeServiceError as exc:
@@ -146,6 +150,17 @@ class Outbox:
                         lti_outbox.c.id == row.id, lti_outbox.c.version == row.version).values(
                         status=SENT, sent_version=row.version, sent_at=self.now(), last_error=None))
             return Delivery(sent=sent, failed=failed)
+
+    def _lease(self, row: Any) -> bool:
+        """Take the entry for this process: every web process runs the dispatcher, and only the one whose update
+        still finds the entry as it read it posts it (the others see 0 rows). The lease moves its next attempt
+        forward, so an entry whose process died mid-post is tried again once the lease runs out."""
+        with self.engine.begin() as conn:
+            taken = conn.execute(update(lti_outbox).where(
+                lti_outbox.c.id == row.id, lti_outbox.c.version == row.version, lti_outbox.c.status == PENDING,
+                lti_outbox.c.next_attempt == row.next_attempt).values(
+                next_attempt=self.now() + timedelta(seconds=self.lease_s)))
+        return taken.rowcount == 1
 
     def _deliver(self, row: Any) -> None:  # a Row of the query in deliver_due
         platform = self.platforms.by_id(row.platform_id)

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import argparse
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from app.lti.commands import add_lti_commands, run_lti_command
 from app.lti.keys import ToolKeys
 from app.lti.outbox import Outbox
-from app.lti.tables import lti_line_items
+from app.lti.tables import lti_line_items, lti_outbox
 from tests.lti.harness import Lab, launch
 
 LSTM = "lstm-sequence-prediction"
@@ -185,3 +186,38 @@ def test_grade_sync_only_posts_to_the_links_column_with_a_score_only_token(lab: 
     [item] = lab.platform.line_items["course-3"]
     assert [(url, s["scoreGiven"]) for url, s in lab.platform.scores] == [(item["id"], 0.5)]
     assert not any(call.startswith(("GET lineitems", "POST lineitems")) for call in lab.platform.ags_calls)
+
+
+def test_two_web_processes_post_each_score_once(lab: Lab, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every web process runs the outbox dispatcher. Two read the same due entry; the first takes it and posts; the
+    second, still holding the entry it read, cannot take it and posts nothing: the platform sees the score once."""
+    account = learner_launched(lab)
+    lab.tool.outbox.score_changed(account, LSTM, 6.0, 10.0)
+    first = lab.tool.outbox
+    other = Outbox(first.engine, first.platforms, first.ags, now=first.now)
+    seen = []
+
+    def after_the_first_posted(row: object) -> bool:
+        seen.append(first.deliver_due())  # `other` has read the entry as due; `first` takes and posts it now
+        return Outbox._lease(other, row)
+
+    monkeypatch.setattr(other, "_lease", after_the_first_posted)
+    assert other.deliver_due().sent == 0
+    assert [(d.sent, d.failed) for d in seen] == [(1, 0)]
+    assert [s["scoreGiven"] for _, s in lab.platform.scores] == [6.0]
+    assert [e.status for e in first.entries()] == ["sent"]
+
+
+def test_an_entry_whose_process_died_mid_post_is_retried_after_its_lease(lab: Lab) -> None:
+    account = learner_launched(lab)
+    lab.tool.outbox.score_changed(account, LSTM, 4.0, 10.0)
+    clock = [lab.tool.outbox.now()]
+    dying = Outbox(lab.tool.outbox.engine, lab.tool.outbox.platforms, lab.tool.outbox.ags, now=lambda: clock[0],
+                   lease_s=60)
+    with dying.engine.connect() as conn:
+        [row] = conn.execute(select(lti_outbox)).all()
+    assert dying._lease(row)  # took it, then "died" before posting
+    assert dying.deliver_due().sent == 0  # leased: nobody posts it meanwhile
+    clock[0] += timedelta(seconds=61)
+    assert dying.deliver_due().sent == 1
+    assert [s["scoreGiven"] for _, s in lab.platform.scores] == [4.0]
