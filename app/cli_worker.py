@@ -78,16 +78,27 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     print(f"rnnlab worker {host.name}: {jobs} job(s) at a time on {display_url(database.url)}", file=sys.stderr,
           flush=True)
     try:
-        while True:
-            try:
-                asyncio.run(host.run())
-                break  # stopped on purpose (SIGTERM/SIGINT)
-            except Exception:  # noqa: BLE001 - e.g. PostgreSQL away longer than procrastinate's pool waits: go again
-                log.exception("grading host %s stopped unexpectedly; starting again in %d s", host.name, RESTART_S)
-                time.sleep(RESTART_S)
+        serve_until_stopped(host)
     finally:
         pool.close()
         if server is not None:
             server.shutdown()
         database.close()
     return 0
+
+
+def serve_until_stopped(host: GradingHost, restart_s: float = RESTART_S) -> None:
+    """Run the host; after an unexpected error start it again, unless it was asked to stop (an operator stopping
+    hosts while PostgreSQL is down must see them stop, not restart into the same outage)."""
+    while True:
+        try:
+            asyncio.run(host.run())
+            return  # stopped on purpose (SIGTERM/SIGINT)
+        except Exception:  # noqa: BLE001 - e.g. PostgreSQL away longer than procrastinate's pool waits: go again
+            if host.stop_requested:
+                log.warning("grading host %s stopped with an error while stopping", host.name, exc_info=True)
+                return
+            log.exception("grading host %s stopped unexpectedly; starting again in %.0f s", host.name, restart_s)
+            time.sleep(restart_s)
+            if host.stop_requested:  # SIGTERM during the pause
+                return

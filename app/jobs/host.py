@@ -74,6 +74,7 @@ class GradingHost:
         self.deferrer = make_app(database.url, sync=True)  # the reconciler defers from a thread
         register_tasks(self.deferrer, self.grade_submission, self.grade_regrade_item)
         self.worker: Worker | None = None
+        self.stop_requested = False  # SIGTERM/SIGINT or stop(): an error from here on ends the host, never restarts it
         self._loop: asyncio.AbstractEventLoop | None = None
         self._draining: asyncio.Future[None] | None = None
         self.name = options.name or f"{socket.gethostname()}-{id(self):x}"
@@ -131,6 +132,7 @@ class GradingHost:
 
     def stop(self) -> None:
         """Stop fetching now; release what is still running after drain_s."""
+        self.stop_requested = True
         if self.worker is None:
             return
         log.warning("grading host %s stopping: no new jobs; %.0f s for the ones in flight", self.name,

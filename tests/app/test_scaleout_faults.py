@@ -332,3 +332,23 @@ def test_sigterm_releases_a_job_that_outlasts_the_drain_time_to_another_host(sca
         queue.join()
     assert_exactly_once(database, ids)
     assert [row[4] for row in hosts.ledger.of("end")] == ["b"]
+
+
+def test_sigterm_with_postgres_gone_stops_the_host_within_its_drain_time(scaled: tuple[Database, Hosts],
+                                                                          pg_cluster: PgCluster) -> None:
+    """An operator stopping hosts while the database is down (a maintenance window, a failed PostgreSQL): the host
+    must still stop promptly, not hang on a connection that will not come back."""
+    _, hosts = scaled
+    proc = hosts.start("a", seconds=0.2, drain=1.0)
+    pg_cluster.stop()
+    try:
+        time.sleep(1.0)  # the host notices on its next poll or heartbeat
+        proc.send_signal(signal.SIGTERM)
+        started = time.monotonic()
+        try:
+            proc.wait(60)
+        finally:
+            waited = time.monotonic() - started
+    finally:
+        pg_cluster.start()
+    assert waited < 1.0 + 10.0, f"the host took {waited:.1f} s to stop after SIGTERM with PostgreSQL down"
