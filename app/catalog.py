@@ -34,6 +34,9 @@ class LessonMeta(BaseModel):
     minutes: int = Field(ge=1, le=240, description="Estimated time to read and solve.")
     objectives: list[str] = Field(min_length=1, description="What the learner can do afterwards.")
     hints: list[str] = Field(default_factory=list, description="Revealed one at a time on the lesson page.")
+    compare: bool = Field(False, description="Show the learner's submissions side by side under the exercise "
+                          "(held-out metric, losses and their gap, epochs, parameters, model family, optimizer, "
+                          "schedule, initializers, L2, dropout), with each column's best value marked.")
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,7 @@ class LessonPage:
     starter: str
     previous: LessonLink | None
     next: LessonLink | None
+    compare: bool = False
 
     @classmethod
     def from_lesson(cls, lesson: Lesson, before: Lesson | None, after: Lesson | None) -> LessonPage:
@@ -60,6 +61,7 @@ class LessonPage:
             starter=lesson.starter,
             previous=LessonLink(before.slug, before.meta.title) if before else None,
             next=LessonLink(after.slug, after.meta.title) if after else None,
+            compare=lesson.meta.compare,
         )
 
 

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Path, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, PlainTextResponse, StreamingResponse
 
+from app.comparison import Comparison
 from app.events import BellListener, EventLog, StoredEvent
 from app.queue import QueueFull
 from app.routes.csrf import verify_csrf
@@ -102,6 +103,14 @@ def list_submissions(slug: KnownLesson, state: State, learner_id: OptionalLearne
     if learner_id is None:
         return []
     return [SubmissionSummary.from_submission(s) for s in state.store.list_submissions(learner_id, slug)]
+
+
+@router.get("/api/lessons/{slug}/comparison", response_model=Comparison, tags=["submissions"], responses=ERRORS)
+def comparison(slug: KnownLesson, state: State, learner_id: OptionalLearner) -> Comparison:
+    """This browser's graded submissions to a lesson side by side, newest first (at most 50), with each column's
+    best value. Any lesson answers; the lesson page shows the table where the front matter says `compare: true`."""
+    submissions = state.store.list_submissions(learner_id, slug) if learner_id is not None else []
+    return Comparison.from_submissions(submissions)
 
 
 @router.get("/api/submissions/{submission_id}", response_model=SubmissionPublic, tags=["submissions"],

@@ -6,6 +6,7 @@ import { setupSplitter, setupHints } from "/static/js/layout.js";
 import { lessonDrafts } from "/static/js/drafts.js";
 import { lineDiff } from "/static/js/diff.js";
 import { renderCheck } from "/static/js/check.js";
+import { refreshComparison } from "/static/js/comparison.js";
 
 const root = document.getElementById("lesson");
 const slug = root.dataset.slug;
@@ -399,6 +400,7 @@ async function refreshList() {
   if (!response || !response.ok) return [];
   const items = await response.json();
   renderList(items);
+  if ($("comparison")) refreshComparison($("comparison"));
   return items;
 }
 
