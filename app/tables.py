@@ -160,6 +160,24 @@ class LoginFailureRow(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class CheckRunRow(Base):
+    """A learner's Check on the scaled layout, only while it runs: a web replica writes the code, a grading host the
+    report, the replica reads it and deletes the row. Never a submission (no history, no gradebook); rows a replica
+    abandoned are purged after minutes."""
+
+    __tablename__ = "check_runs"
+    __table_args__ = (Index("ix_check_runs_created", "created"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    learner_id: Mapped[int] = mapped_column(Integer)  # not a foreign key: the row outlives nothing and blocks no deletion
+    address: Mapped[str] = mapped_column(String(64))
+    lesson: Mapped[str] = mapped_column(String(100))
+    code: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16))  # queued | running | done
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 metadata = Base.metadata
 
 
@@ -175,3 +193,4 @@ def _schema() -> MetaData:
 
 
 SCHEMA = _schema()
+

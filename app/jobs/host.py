@@ -21,6 +21,7 @@ from procrastinate.worker import Worker
 from sqlalchemy import text
 
 from app.catalog import Lesson
+from app.check_runs import CheckRuns
 from app.database import Database
 from app.events import Bell, EventLog
 from app.history import History
@@ -36,6 +37,9 @@ from app.jobs.tasks import (
 from app.store import Store, SubmissionStatus
 from app.submission_grader import Abandoned, GradeFunction, GradingObserver, SubmissionGrader
 from graders import HeldoutStore, WorkerPool
+from graders.check import CheckReport, CheckStatus, check
+
+CheckFunction = Callable[..., CheckReport]  # graders.check.check, or a stand-in in the fault tests
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +64,8 @@ class GradingHost:
 
     def __init__(self, database: Database, find_lesson: Callable[[str], Lesson | None], pool: WorkerPool,
                  grade_fn: GradeFunction, options: HostOptions, *, heldout: HeldoutStore | None = None,
-                 max_code_bytes: int = 64 * 1024, observer: GradingObserver | None = None) -> None:
+                 max_code_bytes: int = 64 * 1024, observer: GradingObserver | None = None,
+                 check_fn: CheckFunction = check) -> None:
         self.database, self.pool, self.options = database, pool, options
         self.store, self.history = Store(database), History(database)
         self.events = EventLog(database, Bell())
@@ -70,9 +75,11 @@ class GradingHost:
                                        heldout=heldout, max_code_bytes=max_code_bytes, observer=observer,
                                        stopping=self._released.is_set)
         self.app = make_app(database.url, sync=False)
-        register_tasks(self.app, self.grade_submission, self.grade_regrade_item)
+        register_tasks(self.app, self.grade_submission, self.grade_regrade_item, self.run_check)
         self.deferrer = make_app(database.url, sync=True)  # the reconciler defers from a thread
-        register_tasks(self.deferrer, self.grade_submission, self.grade_regrade_item)
+        register_tasks(self.deferrer, self.grade_submission, self.grade_regrade_item, self.run_check)
+        self.check_runs, self.find_lesson, self.check_fn = CheckRuns(database), find_lesson, check_fn
+        self.max_code_bytes = max_code_bytes
         self.worker: Worker | None = None
         self.stop_requested = False  # SIGTERM/SIGINT or stop(): an error from here on ends the host, never restarts it
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -101,6 +108,27 @@ class GradingHost:
             self.grader.run_regrade(item)
         except Abandoned as exc:
             raise Release(str(exc)) from exc
+
+    def run_check(self, run_id: int) -> None:
+        """A learner's Check for a web replica without a pool: the report goes into the run's row, which the replica
+        reads and deletes (app/check_runs.py). A run already taken, answered or abandoned is skipped."""
+        if self._released.is_set():
+            raise Release(f"check {run_id}")
+        claimed = self.check_runs.claim(run_id)
+        if claimed is None:
+            return
+        slug, code = claimed
+        lesson = self.find_lesson(slug)
+        if lesson is None:
+            report = CheckReport(lesson=slug, status=CheckStatus.error,
+                                 summary="This lesson is not on the grading host; try again in a moment.")
+        else:
+            report = self.check_fn(lesson.grading, code, self.pool, prepared=lesson.prepared,
+                                   max_code_bytes=self.max_code_bytes)
+        if self._released.is_set():  # the pool closed under it: no verdict; another host runs it again
+            self.check_runs.release(run_id)
+            raise Release(f"check {run_id}")
+        self.check_runs.finish(run_id, report.model_dump(mode="json"))
 
     # -- life cycle
     async def run(self, ready: Callable[[], None] | None = None) -> None:
@@ -168,6 +196,7 @@ class GradingHost:
             try:
                 await self._retry_stalled()
                 await asyncio.to_thread(self.reconcile)
+                await asyncio.to_thread(self.check_runs.purge)
             except asyncio.CancelledError:
                 raise
             except Exception:  # noqa: BLE001 - PostgreSQL restarting: try again next round

@@ -10,7 +10,7 @@ from typing import Any
 import procrastinate
 
 from app.history import History, Regrade
-from app.jobs.tasks import GRADE_REGRADE_ITEM, GRADE_SUBMISSION, PRIORITIES, deferring_app, learner_lock
+from app.jobs.tasks import GRADE_REGRADE_ITEM, GRADE_SUBMISSION, PRIORITIES, RUN_CHECK, deferring_app, learner_lock
 from app.queue import add_if_room, answer_syntax_error, supersede_older
 from app.store import Store, Submission
 
@@ -88,3 +88,9 @@ def defer_gradings(app: procrastinate.App, grading_ids: list[int]) -> list[int]:
     deferrer = app.configure_task(GRADE_REGRADE_ITEM, priority=PRIORITIES["regrade"])
     kwargs: list[dict[str, Any]] = [{"grading_id": grading_id} for grading_id in grading_ids]
     return list(deferrer.batch_defer(*kwargs))
+
+
+def defer_check(app: procrastinate.App, run_id: int) -> int:
+    """A Check at interactive priority (a learner waits for it), without the learner's lock: it must not wait
+    behind the learner's own grading, and it is one at a time per learner anyway (app/check_runs.py)."""
+    return app.configure_task(RUN_CHECK, priority=PRIORITIES["interactive"]).defer(run_id=run_id)

@@ -13,6 +13,7 @@ from app.events import libpq_conninfo
 QUEUE = "grading"
 GRADE_SUBMISSION = "rnnlab.grade_submission"
 GRADE_REGRADE_ITEM = "rnnlab.grade_regrade_item"
+RUN_CHECK = "rnnlab.run_check"  # a learner's Check (app/check_runs.py): never stored, answered to the waiting replica
 # Higher runs first (procrastinate's order): a learner waiting at the screen before an instructor's batch.
 INTERACTIVE_PRIORITY = 10
 REGRADE_PRIORITY = 0
@@ -37,8 +38,8 @@ def make_app(database_url: str, *, sync: bool) -> procrastinate.App:
 
 
 def register_tasks(app: procrastinate.App, grade_submission: Callable[[int], None],
-                   grade_regrade_item: Callable[[int], None]) -> None:
-    """Declare both tasks on `app`. A web replica only defers them, so it passes functions that never run."""
+                   grade_regrade_item: Callable[[int], None], run_check: Callable[[int], None]) -> None:
+    """Declare the tasks on `app`. A web replica only defers them, so it passes functions that never run."""
     # Release is retried at once and as often as needed: it is a host stopping, not the job failing. A host that
     # dies without releasing (SIGKILL, frozen) is found by its missed heartbeats instead (app/jobs/host.py).
     retry = procrastinate.RetryStrategy(max_attempts=1000, wait=1, retry_exceptions={Release})
@@ -46,6 +47,7 @@ def register_tasks(app: procrastinate.App, grade_submission: Callable[[int], Non
         lambda submission_id: grade_submission(int(submission_id)))
     app.task(name=GRADE_REGRADE_ITEM, queue=QUEUE, retry=retry, pass_context=False)(
         lambda grading_id: grade_regrade_item(int(grading_id)))
+    app.task(name=RUN_CHECK, queue=QUEUE, retry=retry, pass_context=False)(lambda run_id: run_check(int(run_id)))
 
 
 def _never(_: int) -> None:
@@ -54,5 +56,5 @@ def _never(_: int) -> None:
 
 def deferring_app(database_url: str) -> procrastinate.App:
     app = make_app(database_url, sync=True)
-    register_tasks(app, _never, _never)
+    register_tasks(app, _never, _never, _never)
     return app

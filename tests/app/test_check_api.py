@@ -101,7 +101,7 @@ def test_one_check_at_a_time_per_learner(client: TestClient, fake_grader: FakeGr
     assert client.post(URL, json={"code": "# PASS\n"}).status_code == 200  # free again
 
 
-def test_a_server_without_a_local_pool_says_submit_instead(client: TestClient, fake_grader: FakeGrader) -> None:
+def test_a_server_with_neither_a_pool_nor_grading_hosts_answers_503(client: TestClient, fake_grader: FakeGrader) -> None:
     state = state_of(client)
     pool, state.pool = state.pool, None  # a web replica of the scaled layout
     try:

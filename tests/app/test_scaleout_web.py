@@ -17,10 +17,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.database import Database
-from app.tables import SubmissionEventRow
+from app.tables import CheckRunRow, SubmissionEventRow, SubmissionRow
 from tests.pg import PgCluster
 
 REPO = Path(__file__).resolve().parents[2]
@@ -173,3 +173,26 @@ def test_a_real_grading_host_grades_a_real_lesson_for_a_replica_without_a_pool(l
     assert client.get("/healthz").json()["warm_workers"] == 0  # the replica has no pool: the host graded it
     worker.send_signal(signal.SIGTERM)
     assert worker.wait(90) == 0, procs.log("worker")[-3000:]
+
+
+def test_a_check_on_a_replica_without_a_pool_is_run_by_a_grading_host(layout: tuple[str, Processes]) -> None:
+    """The scaled layout's Check: the replica stores it, a grading host runs it and writes the report, the replica
+    answers with it and keeps nothing; a second Check from the same learner meanwhile is 429, as embedded."""
+    url, procs = layout
+    base = procs.serve("web")
+    procs.start("host", [sys.executable, "-m", "tests.app.fault_host", url, str(procs.logs / "ledger.txt"), "h"])
+    client, csrf = browser(base, "sequence-windows")
+    answer = client.post("/api/lessons/sequence-windows/checks", json={"code": "# check me\n"}, headers=csrf,
+                         timeout=60)
+    assert answer.status_code == 200, answer.text
+    report = answer.json()
+    assert report["summary"] == "checked by h: # check me" and report["graded"] is False
+    assert answer.headers["cache-control"] == "no-store"
+    assert "check" in (procs.logs / "ledger.txt").read_text()
+    database = Database(url)
+    try:
+        with database.session() as session:
+            assert session.scalar(select(func.count()).select_from(CheckRunRow)) == 0  # nothing kept
+            assert session.scalar(select(func.count()).select_from(SubmissionRow)) == 0  # never a submission
+    finally:
+        database.close()
