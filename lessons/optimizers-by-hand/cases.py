@@ -19,7 +19,8 @@ Array = np.ndarray
 def _rmsprop(param: Array, grad: Array, velocity: Array, learning_rate: float, rho: float, epsilon: float,
              bug: str = "") -> tuple[Array, Array]:
     """keras.optimizers.RMSprop's update when bug is "", else with one typical mistake planted."""
-    new_velocity = (1.0 - rho) * velocity + rho * grad**2 if bug == "rho_swapped" else rho * velocity + (1.0 - rho) * grad**2
+    keep = 1.0 - rho if bug == "rho_swapped" else rho  # the weight of the old average
+    new_velocity = keep * velocity + (1.0 - keep) * grad**2
     seen = velocity if bug == "old_velocity" else new_velocity
     if bug == "eps_outside":
         denominator = np.sqrt(seen) + epsilon
@@ -35,14 +36,16 @@ RMSPROP_MISTAKES = {
     "rho_swapped": "rho and 1 - rho are swapped. rho is how much of the OLD average is kept: "
                    "new_velocity = rho * velocity + (1 - rho) * grad**2, so with rho = 0.9 the newest squared gradient "
                    "gets a weight of only 0.1.",
-    "eps_outside": "epsilon is outside the square root, as in Adam. Keras's RMSprop adds it inside: "
-                   "grad / sqrt(new_velocity + epsilon). The two differ whenever the velocity is as small as epsilon, that is for "
-                   "tiny gradients.",
+    "eps_outside": "epsilon is outside the square root, as in Adam. Keras's RMSprop adds it inside: grad / "
+                   "sqrt(new_velocity + epsilon). The two differ whenever the velocity is as small as epsilon, that "
+                   "is for tiny gradients.",
     "old_velocity": "the step divides by the OLD velocity. Update the velocity first, then divide by "
-                    "sqrt(new_velocity + epsilon): on the first step from zero velocity the old one would divide by sqrt(epsilon).",
+                    "sqrt(new_velocity + epsilon): on the first step from zero velocity the old one would divide by "
+                    "sqrt(epsilon).",
     "no_sqrt": "the square root is missing: RMSprop divides by the root of the mean square (the RMS), "
                "sqrt(new_velocity + epsilon), so that the step is about learning_rate whatever the gradient's scale.",
-    "ascent": "the step goes uphill: subtract it. new_param = param - learning_rate * grad / sqrt(new_velocity + epsilon).",
+    "ascent": "the step goes uphill: subtract it. new_param = param - learning_rate * grad / sqrt(new_velocity + "
+              "epsilon).",
 }
 
 
@@ -73,19 +76,22 @@ def _adam(param: Array, grad: Array, m: Array, v: Array, step: int, learning_rat
 
 ADAM_MISTAKES = {
     "no_bias_correction": "the bias correction is missing. m and v start at zero, so early on they are too small: "
-                          "Keras multiplies the rate by sqrt(1 - beta_2**t) / (1 - beta_1**t), with t = step + 1. Without it the "
-                          "early steps have the wrong size: with the default betas the first one is 3.2 times too large.",
+                          "Keras multiplies the rate by sqrt(1 - beta_2**t) / (1 - beta_1**t), with t = step + 1. "
+                          "Without it the early steps have the wrong size: with the default betas the first one is "
+                          "3.2 times too large.",
     "step_from_zero": "the bias correction uses t = step. step counts the updates done BEFORE this one (Keras's "
                       "optimizer.iterations, 0 on the first update), so the paper's t is step + 1; with t = step the "
                       "first update divides by 1 - beta_1**0 = 0.",
-    "first_moment_only": "only m is bias-corrected. v starts at zero too: the rate is "
-                         "learning_rate * sqrt(1 - beta_2**t) / (1 - beta_1**t). With beta_2 = 0.999 the correction sqrt(1 - beta_2**t) still "
+    "first_moment_only": "only m is bias-corrected. v starts at zero too: the rate is learning_rate * sqrt(1 - "
+                         "beta_2**t) / (1 - beta_1**t). With beta_2 = 0.999 the correction sqrt(1 - beta_2**t) still "
                          "matters after hundreds of steps.",
-    "paper_epsilon": "this is Algorithm 1 of the Adam paper (m_hat = m / (1 - beta_1**t), v_hat = v / (1 - beta_2**t), then "
-                     "m_hat / (sqrt(v_hat) + epsilon)). Keras folds the correction into the rate instead: "
-                     "alpha = learning_rate * sqrt(1 - beta_2**t) / (1 - beta_1**t) and new_param = param - alpha * m / (sqrt(v) + epsilon), so its "
-                     "epsilon is the paper's 'epsilon hat'. The two differ when sqrt(v) is as small as epsilon.",
-    "eps_inside": "epsilon is inside the square root, as in RMSprop. Keras's Adam adds it outside: m / (sqrt(v) + epsilon).",
+    "paper_epsilon": "this is Algorithm 1 of the Adam paper (m_hat = m / (1 - beta_1**t), v_hat = v / (1 - "
+                     "beta_2**t), then m_hat / (sqrt(v_hat) + epsilon)). Keras folds the correction into the rate "
+                     "instead: alpha = learning_rate * sqrt(1 - beta_2**t) / (1 - beta_1**t) and new_param = param - "
+                     "alpha * m / (sqrt(v) + epsilon), so its epsilon is the paper's 'epsilon hat'. The two differ "
+                     "when sqrt(v) is as small as epsilon.",
+    "eps_inside": "epsilon is inside the square root, as in RMSprop. Keras's Adam adds it outside: m / (sqrt(v) + "
+                  "epsilon).",
     "betas_swapped": "beta and 1 - beta are swapped. beta_1 and beta_2 are how much of the OLD averages is kept: "
                      "m = beta_1 * m + (1 - beta_1) * grad and v = beta_2 * v + (1 - beta_2) * grad**2.",
     "old_moments": "the step uses the moments from BEFORE this gradient. Update m and v first, then step with the "
@@ -263,18 +269,21 @@ def _rmsprop_cases(rng: np.random.Generator) -> list[dict[str, Any]]:
     shape = (2, 5)
     scales = np.array([[0.01], [100.0]])  # one row of tiny gradients, one of huge ones: both move by about the same
     cases.append(case("rmsprop_update", title, hint,
-                      [rng.normal(0.0, 0.1, shape), rng.normal(0.0, 1.0, shape) * scales, np.zeros(shape), 0.01, 0.9, 1e-7]))
+                      [rng.normal(0.0, 0.1, shape), rng.normal(0.0, 1.0, shape) * scales, np.zeros(shape), 0.01, 0.9,
+                       1e-7]))
     cases.append(case("rmsprop_update", title, hint,
-                      [rng.normal(0.0, 0.1, (6,)), rng.normal(0.0, 1.0, (6,)), rng.uniform(0.2, 2.0, (6,)), 0.1, 0.8, 1e-7]))
+                      [rng.normal(0.0, 0.1, (6,)), rng.normal(0.0, 1.0, (6,)), rng.uniform(0.2, 2.0, (6,)), 0.1, 0.8,
+                       1e-7]))
 
     title = "RMSprop adds epsilon inside the square root"
-    hint = ("Keras's RMSprop computes grad / sqrt(new_velocity + epsilon): epsilon inside the root (Adam puts it outside). It "
-            "matters for tiny gradients, whose velocity is as small as epsilon.")
+    hint = ("Keras's RMSprop computes grad / sqrt(new_velocity + epsilon): epsilon inside the root (Adam puts it "
+            "outside). It matters for tiny gradients, whose velocity is as small as epsilon.")
     cases.append(case("rmsprop_epsilon", title, hint,
                       [rng.normal(0.0, 1e-4, (3, 3)), rng.normal(0.0, 3e-4, (3, 3)), rng.uniform(0.0, 1e-7, (3, 3)),
                        1e-3, 0.9, 1e-7]))
     cases.append(case("rmsprop_epsilon", title, hint,
-                      [rng.normal(0.0, 0.05, (4,)), rng.normal(0.0, 0.5, (4,)), rng.uniform(0.0, 0.2, (4,)), 0.01, 0.9, 0.1]))
+                      [rng.normal(0.0, 0.05, (4,)), rng.normal(0.0, 0.5, (4,)), rng.uniform(0.0, 0.2, (4,)), 0.01,
+                       0.9, 0.1]))
     return cases
 
 
@@ -298,18 +307,18 @@ def _adam_cases(rng: np.random.Generator) -> list[dict[str, Any]]:
         cases.append({**case("adam_shapes", title, hint, args), "compare": "shape"})
 
     title = "Adam's m and v are running averages of the gradient and of its square"
-    hint = ("new_m = beta_1 * m + (1 - beta_1) * grad and new_v = beta_2 * v + (1 - beta_2) * grad**2, then the step uses the NEW "
-            "moments: new_param = param - alpha * new_m / (sqrt(new_v) + epsilon).")
+    hint = ("new_m = beta_1 * m + (1 - beta_1) * grad and new_v = beta_2 * v + (1 - beta_2) * grad**2, then the step "
+            "uses the NEW moments: new_param = param - alpha * new_m / (sqrt(new_v) + epsilon).")
     for beta_1, beta_2 in ((0.9, 0.999), (0.8, 0.95)):
         shape = (3, 4)
         args = [rng.normal(0.0, 0.01, shape), rng.normal(0.0, 1.0, shape), *moments(shape, 0.5), 20_000, 0.01,
                 beta_1, beta_2, 1e-7]
         cases.append(case("adam_moments", title, hint, args))
 
-    title = "The first steps are bias-corrected: alpha = learning_rate * sqrt(1 - beta_2**t) / (1 - beta_1**t), t = step + 1"
+    title = "The first steps are bias-corrected: alpha = lr * sqrt(1 - beta_2**t) / (1 - beta_1**t), t = step + 1"
     hint = ("m and v start at zero, so early on they underestimate the gradient's averages. Keras corrects the rate: "
-            "alpha = learning_rate * sqrt(1 - beta_2**t) / (1 - beta_1**t) with t = step + 1 (step is the number of updates done "
-            "before, 0 on the first). If you returned nan or inf on the first update, you used t = step: "
+            "alpha = learning_rate * sqrt(1 - beta_2**t) / (1 - beta_1**t) with t = step + 1 (step is the number of "
+            "updates done before, 0 on the first). If you returned nan or inf on the first update, you used t = step: "
             "1 - beta_1**0 = 0.")
     shape = (5,)
     cases.append(case("adam_bias_correction", title, hint,  # the very first update: Adam moves each weight by lr
@@ -324,8 +333,9 @@ def _adam_cases(rng: np.random.Generator) -> list[dict[str, Any]]:
                            0.999, 1e-7]))
 
     title = "With beta_2 = 0.999 the bias correction still matters after hundreds of steps"
-    hint = ("1 - beta_1**t is almost 1 after 50 steps, but 1 - beta_2**t with beta_2 = 0.999 needs thousands: at t = 500 its root "
-            "is only 0.63. Keep the whole factor sqrt(1 - beta_2**t) / (1 - beta_1**t), with t = step + 1.")
+    hint = ("1 - beta_1**t is almost 1 after 50 steps, but 1 - beta_2**t with beta_2 = 0.999 needs thousands: at t = "
+            "500 its root is only 0.63. Keep the whole factor sqrt(1 - beta_2**t) / (1 - beta_1**t), with t = step + "
+            "1.")
     for step in (99, 499):
         shape = (4, 2)
         args = [rng.normal(0.0, 0.01, shape), rng.normal(0.0, 1.0, shape), *moments(shape, 0.3), step, 0.01, 0.9,
@@ -333,9 +343,10 @@ def _adam_cases(rng: np.random.Generator) -> list[dict[str, Any]]:
         cases.append(case("adam_late_steps", title, hint, args))
 
     title = "Adam adds epsilon outside the square root, to the uncorrected sqrt(v) (Keras's 'epsilon hat')"
-    hint = ("Keras computes new_param = param - alpha * new_m / (sqrt(new_v) + epsilon), with the bias correction inside alpha; "
-            "epsilon is added to sqrt(v) itself, not to the bias-corrected sqrt(v_hat) (Algorithm 1 of the paper) and not under the "
-            "root (RMSprop). It matters for tiny gradients, whose sqrt(v) is as small as epsilon.")
+    hint = ("Keras computes new_param = param - alpha * new_m / (sqrt(new_v) + epsilon), with the bias correction "
+            "inside alpha; epsilon is added to sqrt(v) itself, not to the bias-corrected sqrt(v_hat) (Algorithm 1 of "
+            "the paper) and not under the root (RMSprop). It matters for tiny gradients, whose sqrt(v) is as small as "
+            "epsilon.")
     shape = (3, 2)
     cases.append(case("adam_epsilon", title, hint,
                       [rng.normal(0.0, 1e-3, shape), rng.normal(0.0, 1e-5, shape), np.zeros(shape), np.zeros(shape),
@@ -377,8 +388,8 @@ def _schedule_cases() -> list[dict[str, Any]]:
         cases.append(cosine("cosine_shape", title, hint, [step, initial, decay_steps, 0.0]))
 
     title = "CosineDecay ends at alpha * initial_learning_rate"
-    hint = ("alpha is the fraction of the initial rate left at the end: "
-            "initial_learning_rate * ((1 - alpha) * cosine + alpha), with cosine = 0.5 * (1 + cos(pi * step / decay_steps)).")
+    hint = ("alpha is the fraction of the initial rate left at the end: initial_learning_rate * ((1 - alpha) * cosine "
+            "+ alpha), with cosine = 0.5 * (1 + cos(pi * step / decay_steps)).")
     for step, initial, decay_steps, alpha in ((0, 0.01, 1000, 0.1), (300, 0.1, 1000, 0.2), (1000, 0.05, 1000, 0.1)):
         cases.append(cosine("cosine_alpha", title, hint, [step, initial, decay_steps, alpha]))
 

@@ -152,6 +152,33 @@ def test_starter_runs_and_fails_with_the_lessons_messages(pool: WorkerPool) -> N
     assert {"rmsprop_shapes", "adam_shapes", "exponential_smooth"}.isdisjoint(failed)  # what the starter has right
 
 
+# The starter with the edits the second and third hints spell out: the starter's given parts must be right, and enough.
+FIXES = [
+    ("    return param - learning_rate * grad, velocity\n",
+     "    new_velocity = rho * velocity + (1 - rho) * grad**2\n"
+     "    return param - learning_rate * grad / np.sqrt(new_velocity + epsilon), new_velocity\n"),
+    ("    alpha = learning_rate\n",
+     "    t = step + 1\n    alpha = learning_rate * np.sqrt(1 - beta_2**t) / (1 - beta_1**t)\n"),
+    ("    p = step / decay_steps\n", "    p = np.floor(step / decay_steps) if staircase else step / decay_steps\n"),
+    ("    return float(initial_learning_rate)\n",
+     "    f = min(step, decay_steps) / decay_steps\n    cosine = 0.5 * (1 + np.cos(np.pi * f))\n"
+     "    return float(initial_learning_rate * ((1 - alpha) * cosine + alpha))\n"),
+    ("    return 0.05\n", "    return float(np.sqrt(6 / (fan_in + fan_out)))\n"),
+    ("    q = normal\n", "    q, r = np.linalg.qr(normal)\n    q = q * np.sign(np.diag(r))\n"),
+]
+
+
+@pytest.mark.sandbox
+@pytest.mark.slow
+def test_starter_fixed_as_the_hints_say_passes(pool: WorkerPool) -> None:
+    code = (FOLDER / "starter.py").read_text()
+    for old, new in FIXES:
+        assert code.count(old) == 1, old
+        code = code.replace(old, new)
+    report = grade(lesson(), code, pool)
+    assert report.status.value == "passed" and report.score == 1.0, (report.summary, failing(report))
+
+
 # (lines of solution.py -> the mistake, the check it must fail, words of the message that names it)
 MISTAKES = [
     ({"np.sqrt(new_velocity + epsilon)": "(np.sqrt(new_velocity) + epsilon)"}, "rmsprop_epsilon",
