@@ -31,7 +31,9 @@ ClassName = Annotated[str, Field(max_length=200)]
 
 
 class ScheduleFacts(_Strict):
-    """A learning-rate schedule phase B rebuilt and trained with, read at evenly spaced steps of its run."""
+    """A learning-rate schedule phase B rebuilt and trained with, read at every step of its run: lowest_rate and
+    highest_rate are the rates at least a tenth of the steps were at or below / at or above (a rate that moves for
+    a step or two does not move them)."""
 
     class_: ClassName = Field(alias="class")
     steps: int = Field(0, ge=0, le=10**9)  # optimizer steps phase B ran
@@ -79,7 +81,8 @@ class LayerFacts(_Strict):
     return_sequences: bool | None = None
     wraps: ClassName | None = None
     stateful: bool = False
-    # Recurrent layers only: does disturbing its weights change the model's output? (None: not measured)
+    # Recurrent layers, and layers with dropout or L2: does the layer take part in the prediction? (None: not
+    # measured; a dropout or L2 counts only on a layer measured True)
     influential: bool | None = None
     # The training recipe as the loaded layer object holds it (a wrapper's: its inner layer's)
     kernel_initializer: ClassName | None = None
@@ -126,10 +129,12 @@ class Architecture(_Strict):
         return {layer.class_ for layer in live} | {layer.wraps for layer in live if layer.wraps}
 
     def regularisation(self) -> list[str]:
-        """Each L2 penalty and dropout that acts, on a layer that takes part in the prediction, e.g.
-        "LSTM kernel L2 0.001", "Dropout 0.2"."""
+        """Each L2 penalty and dropout that acts, on a layer phase B measured taking part in the prediction, e.g.
+        "LSTM kernel L2 0.001", "Dropout 0.2" (unmeasured is not credited: a Dropout on a branch multiplied by 0)."""
         found = []
-        for layer in self.live_layers():
+        for layer in self.layers:
+            if layer.influential is not True:
+                continue
             name = layer.wraps or layer.class_
             found += [f"{name} {part} L2 {factor:g}" for part, factor in layer.l2().items()]
             found += [f"{name} {'' if layer.class_.endswith('Dropout') else part.replace('_', ' ') + ' '}{rate:g}"

@@ -163,6 +163,7 @@ def flatten_layers(model: Any, objects: list[Any] | None = None) -> list[dict[st
     """Every layer, nested models and wrappers included, as plain facts (class, return_sequences); `objects`, if
     given, receives the layer objects in the same order."""
     found: list[dict[str, Any]] = []
+    trained = {id(v) for v in getattr(model, "trainable_weights", [])}  # what fit changes (and penalises)
 
     def visit(layer: Any) -> None:
         cls = type(layer).__name__
@@ -179,6 +180,9 @@ def flatten_layers(model: Any, objects: list[Any] | None = None) -> list[dict[st
             if getattr(inner, "stateful", False):
                 entry["stateful"] = True
         entry.update(recipe_facts(inner if cls in WRAPPERS and inner is not None else layer))
+        if not any(id(v) in trained for v in layer.weights):  # frozen: Keras adds no L2 loss for it, fit changes nothing
+            for key in ("kernel_l2", "recurrent_l2", "bias_l2"):
+                entry.pop(key, None)
         found.append(entry)
         if objects is not None:
             objects.append(layer)
@@ -523,26 +527,34 @@ def optimizer_facts(model: Any, np: Any) -> dict[str, Any] | None:
             "schedule": schedule_facts(optimizer, np)}
 
 
-SCHEDULE_POINTS = 17  # rates read at evenly spaced steps of the run: enough to see a cosine or a staircase
+SCHEDULE_STEPS = 20_000  # rates read at every step of the run up to this many (evenly spaced beyond)
+SCHEDULE_SHARE = 0.1  # lowest/highest: the rate at least this share of the steps is at or below / at or above
 
 
 def schedule_facts(optimizer: Any, np: Any) -> dict[str, Any] | None:
-    """The learning-rate schedule object Keras rebuilt (None: a constant rate), called at the steps this optimizer
-    has run: a schedule whose rate never moves within them (decay_rate=1, boundaries past the end) reads flat."""
+    """The learning-rate schedule object Keras rebuilt (None: a constant rate), called at every step this optimizer
+    ran (one compiled pass). Its lowest and highest rates are those of at least a tenth of the steps: a schedule
+    that never moves within the run (decay_rate=1, boundaries past the end), or moves only for a step or two (a
+    drop at the last step, a comb of drops at the steps an evenly spaced reading would look at), reads flat."""
     schedule = getattr(optimizer, "_learning_rate", None)
     if schedule is None or not callable(schedule) or hasattr(schedule, "assign"):  # a variable: a constant rate
         return None
     try:
+        import tensorflow as tf
+
         steps = int(np.asarray(optimizer.iterations))
-        points = sorted({round(steps * i / (SCHEDULE_POINTS - 1)) for i in range(SCHEDULE_POINTS)})
-        rates = [_clamp(np.asarray(schedule(step))) for step in points]
+        at = np.unique(np.round(np.linspace(0, max(steps - 1, 0), min(max(steps, 1), SCHEDULE_STEPS))))
+        read = tf.function(lambda s: tf.map_fn(lambda i: tf.cast(schedule(i), tf.float32), s,
+                                               fn_output_signature=tf.float32))
+        rates = [_clamp(r) for r in np.asarray(read(tf.constant(at.astype("int64"))), dtype="float64")]
     except Exception:  # noqa: BLE001 - a schedule that cannot be read has no facts
         return {"class": type(schedule).__name__[:200], "steps": 0, "initial_rate": None, "final_rate": None,
                 "lowest_rate": None, "highest_rate": None}
-    finite = [r for r in rates if r is not None]
+    finite = sorted(r for r in rates if r is not None)
+    k = max(1, math.ceil(SCHEDULE_SHARE * len(finite))) - 1
     return {"class": type(schedule).__name__[:200], "steps": min(steps, 10**9), "initial_rate": rates[0],
-            "final_rate": rates[-1], "lowest_rate": min(finite) if finite else None,
-            "highest_rate": max(finite) if finite else None}
+            "final_rate": rates[-1], "lowest_rate": finite[k] if finite else None,
+            "highest_rate": finite[-1 - k] if finite else None}
 
 
 def _l2_of(regularizer: Any) -> float | None:
@@ -724,7 +736,30 @@ def mark_influence(model: Any, probe: Any, np: Any, targets: Any = None, keras: 
         finally:
             for w, value in zip(weights, saved, strict=True):
                 w.assign(value)
+    mark_regularisation(model, layers, objects, probe, targets, base, keras, np)
     return layers
+
+
+REGULARISED_PROBES = 16  # layers whose dropout / L2 phase B measures; any beyond are not credited
+
+
+def mark_regularisation(model: Any, layers: list[dict[str, Any]], objects: list[Any], probe: Any, targets: Any,
+                        base: Any, keras: Any, np: Any) -> None:
+    """A dropout rate or L2 factor acts only on a layer that takes part in the prediction: its output differs
+    between rows and replacing it by its mean moves the predictions, as for recurrent layers (a Dropout or an L2
+    Dense on a branch multiplied by 0 does not). Such a layer's `influential` is measured here (recurrent ones
+    already are). A node's training=False does not stop a dropout: fit's training=True overrides it."""
+    budget = REGULARISED_PROBES
+    for entry, layer in zip(layers, objects, strict=True):
+        claims = any(entry.get(key) for key in ("dropout", "recurrent_dropout", "kernel_l2", "recurrent_l2", "bias_l2"))
+        if not claims or entry.get("influential") is not None:  # nothing to credit, or measured (recurrent)
+            continue
+        if budget == 0:
+            break
+        budget -= 1
+        varies = layer_output_varies(model, layer, probe, np)
+        matters = layer_matters(model, layer, probe, targets, base, keras, np) if targets is not None else None
+        entry["influential"] = None if varies is None else bool(varies and matters is not False)
 
 
 def fresh_model(model: Any, seed: int, keras: Any) -> Any:

@@ -52,8 +52,9 @@ def test_only_l2_and_dropout_that_act_on_a_live_layer_count() -> None:
     checks = by_id(recipe_checks(STRICT, arch))
     assert not checks["regularisation"].passed and checks["regularisation"].points == 0
     assert "rate of 0" in checks["regularisation"].message
-    acting = architecture([{"class": "LSTM", "kernel_l2": 1e-3, "recurrent_dropout": 0.2},
-                           {"class": "Dropout", "dropout": 0.25}])
+    acting = architecture([{"class": "LSTM", "kernel_l2": 1e-3, "recurrent_dropout": 0.2, "influential": True},
+                           {"class": "Dropout", "dropout": 0.25, "influential": True},
+                           {"class": "Dropout", "dropout": 0.5}])  # not measured taking part: no credit
     assert acting.regularisation() == ["LSTM kernel L2 0.001", "LSTM recurrent dropout 0.2", "Dropout 0.25"]
     assert by_id(recipe_checks(STRICT, acting))["regularisation"].passed
 
