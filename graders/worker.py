@@ -529,11 +529,13 @@ def optimizer_facts(model: Any, np: Any) -> dict[str, Any] | None:
 
 SCHEDULE_STEPS = 20_000  # rates read at every step of the run up to this many (evenly spaced beyond)
 SCHEDULE_SHARE = 0.1  # lowest/highest: the rate at least this share of the steps is at or below / at or above
+SCHEDULE_CHUNK = 1024  # steps per compiled call
+SCHEDULE_SECONDS = 5.0  # a schedule slower to read than this (thousands of boundaries) has no facts: no credit
 
 
 def schedule_facts(optimizer: Any, np: Any) -> dict[str, Any] | None:
     """The learning-rate schedule object Keras rebuilt (None: a constant rate), called at every step this optimizer
-    ran (one compiled pass). Its lowest and highest rates are those of at least a tenth of the steps: a schedule
+    ran (compiled, in chunks, for at most SCHEDULE_SECONDS). Its lowest and highest rates are those of at least a tenth of the steps: a schedule
     that never moves within the run (decay_rate=1, boundaries past the end), or moves only for a step or two (a
     drop at the last step, a comb of drops at the steps an evenly spaced reading would look at), reads flat."""
     schedule = getattr(optimizer, "_learning_rate", None)
@@ -543,11 +545,17 @@ def schedule_facts(optimizer: Any, np: Any) -> dict[str, Any] | None:
         import tensorflow as tf
 
         steps = int(np.asarray(optimizer.iterations))
-        at = np.unique(np.round(np.linspace(0, max(steps - 1, 0), min(max(steps, 1), SCHEDULE_STEPS))))
+        at = np.unique(np.round(np.linspace(0, max(steps - 1, 0), min(max(steps, 1), SCHEDULE_STEPS)))).astype("int64")
         read = tf.function(lambda s: tf.map_fn(lambda i: tf.cast(schedule(i), tf.float32), s,
                                                fn_output_signature=tf.float32))
-        rates = [_clamp(r) for r in np.asarray(read(tf.constant(at.astype("int64"))), dtype="float64")]
-    except Exception:  # noqa: BLE001 - a schedule that cannot be read has no facts
+        deadline, rates = time.monotonic() + SCHEDULE_SECONDS, []
+        for first in range(0, len(at), SCHEDULE_CHUNK):  # one traced shape: the last chunk is padded
+            chunk = at[first:first + SCHEDULE_CHUNK]
+            padded = np.concatenate([chunk, np.full(min(SCHEDULE_CHUNK, len(at)) - len(chunk), chunk[-1], dtype="int64")])
+            rates += [_clamp(r) for r in np.asarray(read(tf.constant(padded)), dtype="float64")[:len(chunk)]]
+            if time.monotonic() > deadline:
+                raise TimeoutError
+    except Exception:  # noqa: BLE001 - a schedule that cannot be read (or only slowly) has no facts
         return {"class": type(schedule).__name__[:200], "steps": 0, "initial_rate": None, "final_rate": None,
                 "lowest_rate": None, "highest_rate": None}
     finite = sorted(r for r in rates if r is not None)

@@ -1,7 +1,7 @@
 """Red team, training recipe: a dropout, an L2 penalty or a schedule earns [contract] credit only when it acts on the
 grader's training. Each case is a model whose archive holds the knob where it does nothing: L2 on a frozen layer
 (Keras adds no loss for it), a Dropout and an L2 Dense on a branch multiplied by 0, a schedule whose rate falls
-for the run's last step only. Run in a fresh interpreter: save, load with safe_mode, rebuild, fit, read the facts
+for the run's last step only, a schedule too slow to read. Run in a fresh interpreter: save, load with safe_mode, rebuild, fit, read the facts
 with the worker's own functions."""
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ y = x.sum(axis=1) + 0.1 * rng.normal(size=(256, 1)).astype("float32")
 EPOCHS, BATCH = 2, 32
 STEPS = EPOCHS * math.ceil(192 / BATCH)
 L2 = keras.regularizers.L2
+READ_SECONDS = worker.SCHEDULE_SECONDS
 
 
 def case(name):
@@ -54,6 +55,10 @@ def case(name):
                                 keras.layers.Dense(4, kernel_regularizer=L2(1e-3))])
         out = keras.layers.Dense(1)(sub(hidden))
         rate = keras.optimizers.schedules.ExponentialDecay(0.01, decay_steps=STEPS // 2, decay_rate=0.5)
+    elif name == "slow_schedule":  # read too slowly (thousands of boundaries): no facts, no credit
+        out = keras.layers.Dense(1)(flat)
+        rate = keras.optimizers.schedules.ExponentialDecay(0.01, decay_steps=STEPS // 2, decay_rate=0.5)
+    worker.SCHEDULE_SECONDS = 0.0 if name == "slow_schedule" else READ_SECONDS
     model = keras.Model(inp, out)
     model.compile(optimizer=keras.optimizers.Adam(rate), loss="mse")
     path = os.path.join(sys.argv[1], name + ".keras")
@@ -77,14 +82,14 @@ print(json.dumps({name: case(name) for name in sys.argv[3].split(",")}))
 
 
 def test_recipe_knobs_that_do_not_act_earn_no_credit_and_honest_ones_do(tmp_path: Path) -> None:
-    cases = "frozen_l2,dead_branch,last_step_decay,honest"
+    cases = "frozen_l2,dead_branch,last_step_decay,slow_schedule,honest"
     done = subprocess.run([sys.executable, "-c", SCRIPT, str(tmp_path), str(REPO), cases], capture_output=True,
                           text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
     facts = json.loads(done.stdout.strip().splitlines()[-1])
     assert facts["frozen_l2"]["regularisation"] == []
     assert facts["dead_branch"]["regularisation"] == []
-    assert not facts["last_step_decay"]["schedule_acts"]
+    assert not facts["last_step_decay"]["schedule_acts"] and not facts["slow_schedule"]["schedule_acts"]
     assert facts["honest"]["schedule_acts"]
     assert facts["honest"]["regularisation"] == ["GRU dropout 0.1", "Dropout 0.2", "LSTM kernel L2 0.001",
                                                  "LSTM dropout 0.2", "Dropout 0.25", "Dense kernel L2 0.001"]
