@@ -168,13 +168,32 @@ class Outbox:
             raise GradeServiceError("the platform is no longer registered", "unknown_platform")
         lineitem_url: str | None = row.lineitem_url
         if lineitem_url is None:
-            lineitem_url = self.ags.find_or_create_line_item(platform, row.lineitems_url, row.lesson,
-                                                             row.label or row.lesson, row.score_maximum,
-                                                             row.resource_link_id)
-            with self.engine.begin() as conn:
-                conn.execute(update(lti_line_items).where(
-                    lti_line_items.c.id == row.line_item_id, lti_line_items.c.lineitem_url.is_(None))
-                    .values(lineitem_url=lineitem_url))
+            lineitem_url = self._line_item_url(platform, row)
         self.ags.post_score(platform, lineitem_url, Score(user_id=row.subject, score_given=row.score_given,
                                                           score_maximum=row.score_maximum,
                                                           timestamp=utc(row.scored_at) or self.now()))
+
+    def _line_item_url(self, platform: Any, row: Any) -> str:
+        """The column's URL, found or made once. Leases are per entry, but a new column's first scores are several
+        entries: on PostgreSQL the line item's row stays locked (SELECT ... FOR UPDATE) while this process asks the
+        platform, so two web processes cannot both find nothing and both create the column; the second then reads
+        the URL the first stored. SQLite has one process, whose deliveries _delivering already serialises."""
+        stored = update(lti_line_items).where(lti_line_items.c.id == row.line_item_id,
+                                              lti_line_items.c.lineitem_url.is_(None))
+        if self.engine.dialect.name != "postgresql":
+            lineitem_url = self._find_or_create(platform, row)
+            with self.engine.begin() as conn:
+                conn.execute(stored.values(lineitem_url=lineitem_url))
+            return lineitem_url
+        with self.engine.begin() as conn:
+            current = conn.execute(select(lti_line_items.c.lineitem_url).where(
+                lti_line_items.c.id == row.line_item_id).with_for_update()).scalar()
+            if current is not None:
+                return str(current)
+            lineitem_url = self._find_or_create(platform, row)
+            conn.execute(stored.values(lineitem_url=lineitem_url))
+            return lineitem_url
+
+    def _find_or_create(self, platform: Any, row: Any) -> str:
+        return self.ags.find_or_create_line_item(platform, row.lineitems_url, row.lesson, row.label or row.lesson,
+                                                 row.score_maximum, row.resource_link_id)
