@@ -109,9 +109,9 @@ def public_slice(data: dict[str, Any], window: int | None) -> tuple[dict[str, An
     its public validation data, in the same job format, plus a few public validation inputs for phase B to predict.
 
     Built from phase A's `data` alone, which holds the public part only: the held-out part never reaches it."""
-    if data["kind"] == "arrays":
+    if data["kind"] in ("arrays", "teacher_forcing"):  # teacher forcing: source rows, the worker shifts the targets
         kept = {"x_train": _keep(len(data["x_train"])), "x_val": _keep(len(data["x_val"]))}
-        sliced = {"kind": "arrays", "x_train": data["x_train"][:kept["x_train"]],
+        sliced = {**data, "x_train": data["x_train"][:kept["x_train"]],
                   "y_train": data["y_train"][:kept["x_train"]], "x_val": data["x_val"][:kept["x_val"]],
                   "y_val": data["y_val"][:kept["x_val"]]}
         return sliced, sliced["x_val"][:PREDICT_ROWS]
@@ -179,6 +179,7 @@ def _check_model(grading: LessonGrading, code: str, pool: WorkerPool, emit: Even
     # (BatchPlan), which is where held-out rows come from.
     job = {"kind": JobKind.evaluate.value, "model": trained.model, "rows": rows, "groups": [len(rows)], "alone": [0],
            "constants": constants, "output_shape": want,
+           **({"greedy": {"start": data["start"], "steps": want[0]}} if data["kind"] == "teacher_forcing" else {}),
            "training": {"data": data, "train_seconds": limits.train_seconds, "seed": seed,
                         "train_wall_seconds": max(limits.train_seconds, 0.75 * limits.wall_seconds)}}
     phase_b = _run(pool, job, limits, emit, timings, "train")
@@ -204,7 +205,7 @@ def _check_model(grading: LessonGrading, code: str, pool: WorkerPool, emit: Even
     status, summary = _verdict(checks, "Your model builds, has the right shapes and trains on a slice of the public "
                                        "data" + (f": loss {_fmt(history[0].loss)} → {_fmt(history[-1].loss)}."
                                                  if history else "."))
-    x_train = data["x_train"] if data["kind"] == "arrays" else None
+    x_train = data["x_train"] if data["kind"] in ("arrays", "teacher_forcing") else None
     return CheckReport(status=status, summary=summary, checks=_ungraded(checks), history=history,
                        failure=Failure.diverged if trained.diverged else None,
                        training=CheckTraining(epochs_run=trained.reported.epochs_run, epochs=trained.reported.epochs,
@@ -222,7 +223,7 @@ def _count_train(data: dict[str, Any], constants: dict[str, int], x_train: Any) 
 
 
 def _count_val(data: dict[str, Any], constants: dict[str, int]) -> int:
-    if data["kind"] == "arrays":
+    if data["kind"] in ("arrays", "teacher_forcing"):
         return len(data["x_val"])
     horizon = int(data.get("horizon", 1))
     return math.ceil((len(data["values"]) - int(data["validation_start"]) - horizon + 1) / int(data.get("stride", 1)))

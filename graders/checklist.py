@@ -13,6 +13,7 @@ SCORED_CHECKS = {
     "sequence_prediction": ("not_flat", "beats_baseline"),
     "sequence_classification": ("beats_baseline",),
     "sequence_tagging": ("beats_baseline",),
+    "sequence_to_sequence": ("encoder_state", "beats_baseline"),
     "next_token": ("beats_baseline",),
 }
 
@@ -41,6 +42,7 @@ def lesson_checks(grading: LessonGrading, prepared: Any = None) -> list[ListedCh
         scored = ("padding_invariant", *scored)
     titles = {"beats_baseline": "Beats the baseline on held-out data" if isinstance(spec, SequencePredictionSpec)
               else "Held-out accuracy" if spec.task in ("sequence_classification", "sequence_tagging")
+              else "Held-out targets decoded exactly right" if spec.task == "sequence_to_sequence"
               else "Beats the baseline on held-out text"}
     points = {"beats_baseline": spec.scoring.baseline_points, "padding_invariant": spec.scoring.baseline_points / 2}
     return checks + [ListedCheck(check_id, titles.get(check_id, CHECK_TITLES[check_id]), points.get(check_id, 1.0))

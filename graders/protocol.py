@@ -70,6 +70,7 @@ CHECK_TITLES: dict[str, str] = {
     "batch_invariant": "Each prediction depends on its own input only",
     "not_flat": "Predictions follow the data",
     "padding_invariant": "Padding does not change predictions",
+    "encoder_state": "The decoder starts from what the encoder read",
     "beats_baseline": "Beats the baseline on held-out data",
     "safe_model": "Model loads safely (no Lambda or custom code)",
 }

@@ -76,6 +76,25 @@ class ArrayData(Split):
         return [f for f in (self.arrays, self.heldout_generator) if f]
 
 
+class PairData(ArrayData):
+    """Sequence-to-sequence pairs: x source token ids (N, S), y target ids (N, T), vocabularies in the same .npz."""
+
+    arrays: str = Field(description=".npz file with x (N, S) source token ids (0 pads), y (N, T) target ids, and "
+                                    "source_vocab / target_vocab: the token each id stands for.")
+    heldout_generator: str | None = Field(
+        None, description="Script defining make_heldout(public, rng, size) -> (x, y): private held-out pairs.")
+    tokens: bool = Field(True, description="Always true: sources are token ids.")
+    start_token: int = Field(1, ge=1, description="Target id of START, which the grader puts before the decoder's "
+                                                  "input; it never occurs in a target.")
+
+    @field_validator("tokens")
+    @classmethod
+    def _always_tokens(cls, tokens: bool) -> bool:
+        if not tokens:
+            raise ValueError("a sequence_to_sequence lesson's sources are token ids: data.tokens must be true")
+        return tokens
+
+
 class TextData(Split):
     text: str = Field(description="UTF-8 text file, relative to the lesson folder.")
     heldout_fraction: float = Field(0.1, gt=0, lt=0.5)
@@ -177,6 +196,14 @@ class TaggingScoring(_BarScoring):
                                  "better one).")
 
 
+class SequenceToSequenceScoring(_BarScoring):
+    min_accuracy: float = Field(0.85, gt=0, le=1, description="Full marks at or above this share of held-out targets "
+                                                              "decoded exactly right (greedy decoding).")
+    bar: Literal["strongest", "copy", "lookup"] = Field(
+        "strongest", description="Partial credit starts above this baseline's exact-match accuracy (strongest: the "
+                                 "better one).")
+
+
 class NextTokenScoring(_BarScoring):
     margin: float = Field(0.15, gt=0, lt=1, description="Full marks when bits/char <= (1 - margin) x the bar's.")
     bar: Literal["strongest", "unigram", "ngram"] = Field(
@@ -248,6 +275,19 @@ class SequenceTaggingSpec(_ModelTaskSpec):
         return self
 
 
+class SequenceToSequenceSpec(_ModelTaskSpec):
+    """grading.toml of an encoder-decoder lesson: token-id sources, target ids, greedy decoding on held-out sources."""
+
+    task: Literal["sequence_to_sequence"]
+    data: PairData
+    scoring: SequenceToSequenceScoring
+
+    @model_validator(mode="after")
+    def _no_padding(self) -> SequenceToSequenceSpec:
+        _no_padding_check(self.contract)
+        return self
+
+
 class NextTokenSpec(_ModelTaskSpec):
     task: Literal["next_token"]
     data: TextData
@@ -282,7 +322,8 @@ class FunctionCasesSpec(BaseModel):
 
 
 GradingSpec = Annotated[
-    SequencePredictionSpec | SequenceClassificationSpec | SequenceTaggingSpec | NextTokenSpec | FunctionCasesSpec,
+    SequencePredictionSpec | SequenceClassificationSpec | SequenceTaggingSpec | SequenceToSequenceSpec | NextTokenSpec
+    | FunctionCasesSpec,
     Field(discriminator="task"),
 ]
 _SPEC = TypeAdapter(GradingSpec)

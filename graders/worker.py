@@ -282,6 +282,8 @@ def epoch_callback(keras: Any, proto: Protocol, epochs: int, budget_s: float, wa
 
 def training_arrays(data: dict[str, Any], constants: dict[str, int], np: Any) -> tuple[Any, Any, Any, Any]:
     """Windows of a series (sized by the learner's WINDOW) or the ready-made arrays of the job."""
+    if data["kind"] == "teacher_forcing":
+        return teacher_forcing(data, np)
     if data["kind"] == "arrays":
         return data["x_train"], data["y_train"], data["x_val"], data["y_val"]
     window = constants["WINDOW"]
@@ -293,6 +295,35 @@ def training_arrays(data: dict[str, Any], constants: dict[str, int], np: Any) ->
     if data.get("squeeze_features"):  # token ids: (samples, window), for an Embedding layer
         x_train, x_val = x_train[..., 0], x_val[..., 0]
     return x_train, y_train, x_val, y_val
+
+
+def teacher_forcing(data: dict[str, Any], np: Any) -> tuple[Any, Any, Any, Any]:
+    """Sequence to sequence: inputs [source ids, decoder input], where the decoder's input is the target shifted
+    right behind START (teacher forcing: at step t it reads the true character t-1, not its own guess). Built here,
+    by the grader, from the job's public pairs only."""
+    start = int(data["start"])
+
+    def shifted(y: Any) -> Any:
+        y = np.asarray(y)
+        return np.concatenate([np.full((len(y), 1), start, dtype=y.dtype), y[:, :-1]], axis=1)
+
+    return ([data["x_train"], shifted(data["y_train"])], data["y_train"],
+            [data["x_val"], shifted(data["y_val"])], data["y_val"])
+
+
+def check_inputs(keras: Any, model: Any, input_shapes: list[Any]) -> None:
+    """check_model for a model of several inputs (an encoder-decoder's source and decoder input): one shape each."""
+    if model is None or not isinstance(model, keras.Model) or not getattr(model, "compiled", False) \
+            or model.optimizer is None:
+        check_model(keras, model, input_shapes[0])  # raises its message for these
+    got = shape_of(model.input_shape)
+    got = got if isinstance(got, list) and got and isinstance(got[0], list) else [got]
+    want = [list(shape) for shape in input_shapes]
+    if got != want:
+        shown = ", ".join(str(tuple(shape)) if isinstance(shape, list) else str(shape) for shape in got)
+        raise ContractError("input_shape", f"Your model's inputs are {shown}, but the grader feeds {len(want)} inputs "
+                            f"of shapes {', '.join(str(tuple(s)) for s in want)}: build it as keras.Model(["
+                            + ", ".join(f"keras.Input(shape={tuple(s[1:])})" for s in want) + "], outputs).")
 
 
 def build(job: dict[str, Any], proto: Protocol, keras: Any, np: Any) -> dict[str, Any]:
@@ -316,7 +347,10 @@ def build(job: dict[str, Any], proto: Protocol, keras: Any, np: Any) -> dict[str
         model = build_model(*resolve(job["build_args"], constants))
     except Exception as exc:  # noqa: BLE001
         raise explain_build_error(exc, tuple(input_shape)) from None
-    check_model(keras, model, input_shape)
+    if input_shape and isinstance(input_shape[0], list):  # several inputs (sequence to sequence)
+        check_inputs(keras, model, input_shape)
+    else:
+        check_model(keras, model, input_shape)
     if job.get("output_shape"):
         check_output(model, resolve(job["output_shape"], constants), job.get("output_meaning", ""))
     try:
@@ -836,15 +870,16 @@ def evaluate(job: dict[str, Any], proto: Protocol, keras: Any, np: Any) -> dict[
                                 "..., loss=...) in build_model, so the grader knows how to train it.")
         model = fresh_model(model, int(training.get("seed", 0)), keras)
         reported, diverged, x_val, y_val = fit(model, training, job["constants"], proto, keras, np)
-        probe = x_val[:64]  # public validation rows
+        probe = [part[:64] for part in x_val] if isinstance(x_val, list) else x_val[:64]  # public validation rows
         architecture["layers"] = mark_influence(model, probe, np, y_val[:64], keras)
         architecture["optimizer"] = optimizer_facts(model, np)  # the trained optimizer: its schedule's steps
     proto.send(event="phase", phase="predict")
     x = job["rows"]
     bounds = np.cumsum([0, *job["groups"]])
+    predict = greedy_decoder(job["greedy"]) if job.get("greedy") else predict_rows
     try:
-        batched = [predict_rows(model, x[bounds[i]:bounds[i + 1]], np) for i in range(len(job["groups"]))]
-        alone = [predict_rows(model, x[i:i + 1], np) for i in job["alone"]]
+        batched = [predict(model, x[bounds[i]:bounds[i + 1]], np) for i in range(len(job["groups"]))]
+        alone = [predict(model, x[i:i + 1], np) for i in job["alone"]]
         outputs = np.concatenate(batched)
         alone_out = np.concatenate(alone) if alone else np.zeros((0, *outputs.shape[1:]))
         result: dict[str, Any] = {"outcome": "ok", "architecture": architecture, "batched": outputs,
@@ -855,9 +890,55 @@ def evaluate(job: dict[str, Any], proto: Protocol, keras: Any, np: Any) -> dict[
         raise
     except Exception:  # noqa: BLE001 - HeldoutFailure, or anything odd (a huge output, a failing sample)
         return {"outcome": "contract_error", "check": "output_shape", "message": HELDOUT_FAILURE}
-    if job.get("look_inside") and training is not None:  # after the predictions: it cannot change them
+    # After the predictions: it cannot change them. A model of several inputs (sequence to sequence) is skipped.
+    if job.get("look_inside") and training is not None and not isinstance(probe, list):
         result["look_inside"] = look_inside(model, probe, y_val[:LOOK_ROWS], job.get("sample"), keras, np)
     return result
+
+
+def greedy_decoder(greedy: dict[str, Any]) -> Any:
+    """predict_rows for an encoder-decoder, [source ids, decoder input] -> (steps, classes), at inference: the decoder
+    input starts as [START, 0, ...]; step t's output is predicted from the inputs so far and its argmax is written
+    at t+1, so the decoder reads its own guesses, never a target. Returns each step's probabilities from the pass
+    that decided it (a decoder that looks at later inputs sees only zeros there). One compiled graph per model."""
+    import tensorflow as tf
+
+    start, steps = int(greedy["start"]), int(greedy["steps"])
+    compiled: dict[int, Any] = {}
+
+    def decoding(model: Any) -> Any:
+        source_type, target_type = (tf.as_dtype(tensor.dtype) for tensor in model.inputs)
+
+        @tf.function(input_signature=[tf.TensorSpec([None, None], source_type)])
+        def decode(source: Any) -> Any:
+            n = tf.shape(source)[0]
+            target = tf.concat([tf.fill([n, 1], tf.cast(start, target_type)), tf.zeros([n, steps - 1], target_type)],
+                               axis=1)
+            chosen = []
+            for t in range(steps):
+                probs = model([source, target], training=False)[:, t]
+                chosen.append(probs)
+                if t + 1 < steps:
+                    guess = tf.cast(tf.argmax(probs, axis=-1), target_type)[:, None]
+                    target = tf.concat([target[:, :t + 1], guess, target[:, t + 2:]], axis=1)
+            return tf.stack(chosen, axis=1)
+
+        return decode
+
+    def predict(model: Any, x: Any, np: Any) -> Any:
+        try:
+            if id(model) not in compiled:
+                compiled[id(model)] = decoding(model)
+            decode = compiled[id(model)]
+            out = np.asarray(decode(tf.constant(np.asarray(x), dtype=decode.input_signature[0].dtype)),
+                             dtype="float64")
+        except Exception:  # noqa: BLE001
+            raise HeldoutFailure from None
+        if out.ndim < 1 or out.shape[0] != len(x):
+            raise HeldoutFailure
+        return out
+
+    return predict
 
 
 def sample_tokens(model: Any, sample: dict[str, Any], np: Any) -> list[int]:

@@ -18,6 +18,7 @@ from graders.pool import EventSink, PhaseOutcome
 from graders.protocol import JobKind
 from graders.report import Failure, SandboxInfo
 from graders.tasks import task_for
+from graders.tasks.sequence_to_sequence import PairSplit
 from graders.tasks.splits import ArraySplit, SequenceSplit, TextSplit
 from tests.conftest import LESSONS
 
@@ -86,6 +87,8 @@ def heldout_found(jobs: list[dict[str, Any]], split: Any) -> int:
     ready-made arrays, and runs of NGRAM consecutive values of a series or of token ids (a rounded series repeats
     single values, a run of them does not)."""
     found = arrays_in(jobs)
+    if isinstance(split, PairSplit):  # sources: the rows phase B decodes (targets: tests/graders/test_seq2seq_lesson.py)
+        split = split.arrays
     if isinstance(split, ArraySplit):
         rows = split.x.astype("float32")  # token ids too: compared as the jobs' arrays are read below
         public = {row.tobytes() for row in rows[: split.heldout_start]}
@@ -115,7 +118,8 @@ def private(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[LessonG
 
 def test_every_task_type_is_covered() -> None:
     kinds = {task_for_slug(slug) for slug in MODEL_LESSONS}
-    assert kinds == {"sequence_prediction", "sequence_classification", "sequence_tagging", "next_token"}, kinds
+    assert kinds == {"sequence_prediction", "sequence_classification", "sequence_tagging", "sequence_to_sequence",
+                     "next_token"}, kinds
 
 
 def task_for_slug(slug: str) -> str:

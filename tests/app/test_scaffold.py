@@ -40,7 +40,8 @@ def test_bad_input_is_refused(tmp_path: Path, slug: str, task: str, message: str
 @pytest.mark.parametrize("task", ["function_cases", pytest.param("sequence_classification", marks=pytest.mark.slow),
                                   pytest.param("sequence_prediction", marks=pytest.mark.slow),
                                   pytest.param("next_token", marks=pytest.mark.slow),
-                                  pytest.param("sequence_tagging", marks=pytest.mark.slow)])
+                                  pytest.param("sequence_tagging", marks=pytest.mark.slow),
+                                  pytest.param("sequence_to_sequence", marks=pytest.mark.slow)])
 def test_scaffolded_lesson_passes_lessons_check(tmp_path: Path, task: str) -> None:
     """Every task type's scaffold proves itself: its solution passes the default bar (the strongest simple
     baseline), and its starter runs and is graded failed, showing what the lesson is about."""
