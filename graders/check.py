@@ -198,7 +198,8 @@ def _check_model(grading: LessonGrading, code: str, pool: WorkerPool, emit: Even
               Check(id="input_shape", title=CHECK_TITLES["input_shape"], passed=True,
                     message=f"Input {architecture.input_shape}.")]
     checks += model_checks.layer_checks(contract, architecture)
-    checks += model_checks.output_checks(architecture, [None, *want], str(train_job.get("output_meaning", "")))
+    checks += model_checks.output_checks(architecture, [None, *want], str(train_job.get("output_meaning", "")),
+                                         require_recurrent=contract.require_recurrent)
     checks += model_checks.budget_checks(contract, architecture)
     checks.append(model_checks.finite_check(trained, predictions))
     history = list(trained.reported.history)

@@ -134,6 +134,10 @@ class ModelContract(BaseModel):
     padding_invariant: bool = Field(
         False, description="Token classification only: a check that moving a public sequence's padding zeros from its "
                            "end to its front does not change its prediction (the model masks padded steps).")
+    require_recurrent: bool = Field(
+        True, description="false: a model without any recurrent layer (a 1-D CNN, a Transformer block, a linear model) "
+                          "is not failed for it; the return_sequences wiring check then applies only to models that "
+                          "have one.")
 
     @model_validator(mode="after")
     def _window_range(self) -> ModelContract:

@@ -43,7 +43,7 @@ def structure_checks(contract: ModelContract, trained: TrainAnswer, architecture
               Check(id="input_shape", title=input_title, passed=True, points=1,
                     message=f"Input {architecture.input_shape}: {input_meaning}.")]
     checks += layer_checks(contract, architecture)
-    checks += output_checks(architecture, output, output_meaning)
+    checks += output_checks(architecture, output, output_meaning, require_recurrent=contract.require_recurrent)
     checks += budget_checks(contract, architecture)
     checks.append(finite_check(trained, predictions))
     return checks
@@ -100,11 +100,21 @@ def layer_checks(contract: ModelContract, architecture: Architecture) -> list[Ch
     return checks
 
 
-def output_checks(architecture: Architecture, want: list[Any], what: str) -> list[Check]:
+def output_checks(architecture: Architecture, want: list[Any], what: str, *,
+                  require_recurrent: bool = True) -> list[Check]:
+    """The wiring and output-shape checks. With require_recurrent=False (a lesson comparing model families) a model
+    without a recurrent layer has nothing to wire, so it gets the shape check alone."""
     output = architecture.output_shape
     recurrent = [layer for layer in architecture.live_layers() if layer.class_ in RECURRENT or layer.wraps in RECURRENT]
     last_returns_sequences = bool(recurrent) and bool(recurrent[-1].return_sequences)
     title = "Recurrent layers pass sequences correctly"
+    shape = (Check(id="output_shape", title=f"Output shape is {tuple(want)}", passed=True, points=1,
+                   message=f"Output {output}: {what}.") if output == want else
+             Check(id="output_shape", title=f"Output shape is {tuple(want)}", passed=False,
+                   message=f"Your model outputs {output}, but the grader needs {tuple(want)}: {what}. "
+                           f"End with keras.layers.Dense({want[-1]})."))
+    if not recurrent and not require_recurrent:
+        return [shape]
     if output == want:
         if not recurrent:  # nothing to wire: say so rather than pass a check that could not fail
             wiring = Check(id="return_sequences", title=title, passed=False, points=0,
@@ -114,16 +124,12 @@ def output_checks(architecture: Architecture, want: list[Any], what: str) -> lis
             wiring = Check(id="return_sequences", title=title, passed=True, points=1,
                            message=("Stacked recurrent layers return sequences; the last one returns its final state."
                                     if len(recurrent) > 1 else "The recurrent layer returns its final state."))
-        return [wiring, Check(id="output_shape", title=f"Output shape is {tuple(want)}", passed=True, points=1,
-                              message=f"Output {output}: {what}.")]
+        return [wiring, shape]
     sequence = Check(id="return_sequences", title=title, passed=not last_returns_sequences,
                      points=0 if last_returns_sequences else 1,
                      message=("Your last recurrent layer has return_sequences=True, so the model outputs one value per "
                               f"time step ({output}). Keep return_sequences=True only on layers that feed another "
                               "recurrent layer.") if last_returns_sequences else "Recurrent layers are wired correctly.")
-    shape = Check(id="output_shape", title=f"Output shape is {tuple(want)}", passed=False,
-                  message=f"Your model outputs {output}, but the grader needs {tuple(want)}: {what}. "
-                          f"End with keras.layers.Dense({want[-1]}).")
     return [sequence, shape]
 
 
