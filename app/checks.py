@@ -3,6 +3,7 @@ No web framework here."""
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -16,6 +17,21 @@ log = logging.getLogger(__name__)
 AT_ONCE = 1  # checks running at the same time: each borrows the pool's workers for a few seconds, submissions first
 MAX_WAITING = 8  # checks waiting behind it; beyond that the answer is "busy, submit instead or try again"
 RETRY_AFTER_S = 15
+
+
+def client_network(host: str) -> str:
+    """The client a per-address limit counts: an IPv4 address, or an IPv6 address's /64. One subscriber gets a whole
+    /64 and may send each request from a new address in it; counted one by one, a single client could hold every
+    place."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host[:64]
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
 
 
 class CheckBusy(Exception):

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response
 
 from app.catalog import Lesson
 from app.check_runs import CheckRuns
-from app.checks import RETRY_AFTER_S, CheckBusy, CheckRunner, ChecksFull
+from app.checks import RETRY_AFTER_S, CheckBusy, CheckRunner, ChecksFull, client_network
 from app.jobs.queue import JobQueue, defer_check
 from app.routes.api import KnownLesson
 from app.routes.csrf import verify_csrf
@@ -49,7 +49,7 @@ async def create_check(slug: KnownLesson, body: Annotated[SubmissionCreate, Depe
     learner (429 while one runs)."""
     lesson = state.course.lesson(slug)
     assert lesson is not None  # KnownLesson checked it
-    address = request.client.host if request.client else ""
+    address = client_network(request.client.host) if request.client else ""
     try:
         if state.pool is not None and not state.pool.closed:
             report = await _check_here(_runner(request, state), learner_id, address, lesson, body.code)
