@@ -101,7 +101,7 @@ class ComparisonRow(BaseModel):
             id=submission.id, created=submission.created, status=submission.status, score=submission.score,
             metric=report.metric, metric_value=_finite(metric) if metric is not None and metric >= 0 else None,
             train_loss=train_loss, val_loss=val_loss,
-            gap=val_loss - train_loss if val_loss is not None and train_loss is not None else None,
+            gap=_finite(val_loss - train_loss) if val_loss is not None and train_loss is not None else None,
             lowest_val_loss=min(val_losses) if val_losses else None,
             epochs=training.epochs_run, params=training.params, family=model_family(training.layers),
             optimizer=_optimizer(training.optimizer), schedule=_schedule(training.optimizer),
