@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import LSTM, PHONE, axe_violations, horizontal_overflow, screenshot
+from tests.browser.helpers import LSTM, PHONE, axe_violations, horizontal_overflow, screenshot, set_code
 
 pytestmark = pytest.mark.browser
 
@@ -58,6 +58,8 @@ def test_rows_and_the_best_marked_in_words(new_page: Any) -> None:
     expect(table.locator("tbody tr[data-id='1']")).to_contain_text("constant")
     expect(table.locator("thead")).to_contain_text("Held-out RMSE (lower is better)")
     expect(page.locator("#comparison-empty")).to_be_hidden()
+    table.scroll_into_view_if_needed()
+    screenshot(page, "comparison-real")
 
 
 def test_a_phone_scrolls_the_table_not_the_page(new_page: Any) -> None:
@@ -74,3 +76,49 @@ def test_a_phone_scrolls_the_table_not_the_page(new_page: Any) -> None:
 
 def test_the_comparison_passes_axe(browser: Any, base_url: str) -> None:
     assert axe_violations(browser, base_url, f"/lessons/{LSTM}", "comparison", render) == []
+
+
+PRACTICE = "training-practice"
+FIRST = """
+import keras
+EPOCHS = 2
+BATCH_SIZE = 64
+
+
+def build_model(timesteps, n_features):
+    model = keras.Sequential([keras.Input(shape=(timesteps, n_features)), keras.layers.LSTM(8), keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.Adam(0.02), loss="mse")
+    return model
+"""
+SECOND = (FIRST.replace("keras.layers.LSTM(8), ", "keras.layers.LSTM(8), keras.layers.Dropout(0.2), ")
+          .replace("keras.optimizers.Adam(0.02)",
+                   "keras.optimizers.RMSprop(keras.optimizers.schedules.ExponentialDecay(0.02, 5, 0.5))"))
+
+
+@pytest.mark.sandbox
+def test_two_real_submissions_appear_side_by_side(new_page: Any) -> None:
+    """Two gradings by the real grader (two epochs each): both rows, what changed between them, the best marked."""
+    page = new_page()
+    page.goto(f"/lessons/{PRACTICE}")
+    page.wait_for_selector(".cm-editor")
+    for code, done in ((FIRST, 1), (SECOND, 2)):
+        set_code(page, code)
+        page.click("#submit")
+        expect(page.locator("#submissions .badge-failed")).to_have_count(done, timeout=240_000)
+    table = page.locator("#comparison-table")
+    expect(table.locator("tbody tr")).to_have_count(2, timeout=10_000)
+    first, second = table.locator("tbody tr").nth(1), table.locator("tbody tr").nth(0)  # newest first
+    expect(first).to_contain_text("Adam 0.02")
+    expect(first).to_contain_text("constant")
+    expect(second).to_contain_text("RMSprop")
+    expect(second).to_contain_text("ExponentialDecay 0.02 →")
+    expect(second).to_contain_text("Dropout 0.2")
+    expect(first.locator("td").nth(8)).to_have_text("recurrent")  # the model family column
+    expect(table.locator(".best-mark")).to_have_count(4)  # score, held-out RMSE, validation loss, gap: one best each
+    expect(page.locator("#comparison-empty")).to_be_hidden()
+    table.scroll_into_view_if_needed()
+    screenshot(page, "comparison-real")
+
+
+def test_the_lab_lesson_page_passes_axe(browser: Any, base_url: str) -> None:
+    assert axe_violations(browser, base_url, f"/lessons/{PRACTICE}", "training-practice") == []
