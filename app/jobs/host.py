@@ -30,6 +30,7 @@ from app.jobs.tasks import (
     GRADE_REGRADE_ITEM,
     GRADE_SUBMISSION,
     QUEUE,
+    RUN_CHECK,
     Release,
     make_app,
     register_tasks,
@@ -216,6 +217,8 @@ class GradingHost:
                 await self.app.job_manager.finish_job_by_id_async(job.id, status=Status.FAILED, delete_job=False)
             except Exception:  # noqa: BLE001 - another host ended it first (or it just finished): nothing to do
                 continue
+            if job.task_name == RUN_CHECK:  # its run is 'running' for the dead host: the new job must be able to take it
+                await asyncio.to_thread(self.check_runs.release, int(str(job.task_kwargs["run_id"])))
             await self.app.configure_task(job.task_name, lock=job.lock, priority=job.priority,
                                           queue=job.queue).defer_async(**job.task_kwargs)
             log.warning("job %s (%s) was on a host that stopped answering: deferred again", job.id, job.task_name)
