@@ -1,5 +1,5 @@
-"""which-model-when through the real grader: `rnnlab lessons check` passes (the GRU reference passes, the linear starter
-fails), the starter fails the bar with the lesson's advice, a plain 1-D CNN and a Transformer block are scored (not
+"""which-model-when through the real grader: `rnnlab lessons check` passes (the dilated-CNN reference passes, the linear
+starter fails), a GRU reaches the bar but fails the lesson's "not recurrent" check, the starter fails the bar with the lesson's advice, a plain 1-D CNN and a Transformer block are scored (not
 refused) with their calibrated outcomes, and every family's layers load under safe_mode=True in phase B; plus the data
 and the scorer without a sandbox."""
 
@@ -162,7 +162,8 @@ def test_the_linear_starter_fails_the_bar_with_the_lessons_advice(pool: WorkerPo
     passed, message = checks(report)["beats_baseline"]
     assert not passed and "Flatten + Dense" in message and "position signal" in message
     assert report.metrics["heldout_accuracy"] < 0.45
-    assert [c.id for c in report.checks if not c.passed] == ["beats_baseline"]  # only the bar: it is a fair model
+    # The bar, and the family: a linear model is not one of the two the grade asks for.
+    assert [c.id for c in report.checks if not c.passed] == ["layer_choice", "beats_baseline"]
 
 
 @pytest.mark.sandbox
@@ -187,6 +188,18 @@ def test_a_transformer_block_with_a_built_in_position_signal_passes(pool: Worker
 
 @pytest.mark.sandbox
 @pytest.mark.slow
+def test_a_gru_is_scored_and_compared_but_the_grade_asks_for_a_non_recurrent_model(pool: WorkerPool) -> None:
+    """The comparison needs the GRU's row: it is trained and scored like any family; only the family check fails."""
+    report = grade(load_grading(LESSON), model('''    h = layers.GRU(24)(inputs)
+''', epochs=14, batch=64), pool)
+    assert report.status is Status.failed and report.metrics["heldout_accuracy"] > 0.9
+    failing = {c.id: c.message for c in report.checks if not c.passed}
+    assert list(failing) == ["layer_choice"] and "Conv1D, MultiHeadAttention" in failing["layer_choice"]
+    assert "GRU" in report.training["layers"]
+
+
+@pytest.mark.sandbox
+@pytest.mark.slow
 @pytest.mark.parametrize(("body", "layers"), [
     (LINEAR, {"Flatten"}),
     (LSTM, {"LSTM"}),
@@ -202,7 +215,7 @@ def test_every_family_loads_safely_and_is_scored(pool: WorkerPool, body: str, la
 
 @pytest.mark.sandbox
 @pytest.mark.slow
-def test_rnnlab_lessons_check_passes_the_gru_reference_and_fails_the_linear_starter(tmp_path: Path) -> None:
+def test_rnnlab_lessons_check_passes_the_dilated_cnn_reference_and_fails_the_linear_starter(tmp_path: Path) -> None:
     """The reference is graded here only (it is the file's slowest training): passed with full marks, far above the
     bar, on a fresh held-out draw; the starter runs and fails."""
     run = subprocess.run([sys.executable, "-m", "app.cli", "lessons", "check", "which-model-when"],
