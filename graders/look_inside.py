@@ -133,8 +133,18 @@ def _number(value: float) -> str:
     return f"{value:.2g}" if value < 0.01 or value >= 1000 else f"{value:.2f}".rstrip("0").rstrip(".")
 
 
+def padded_tail(norms: np.ndarray) -> int:
+    """How many steps at the end have exactly zero gradient: padding in every row, which a mask keeps out."""
+    nonzero = np.flatnonzero(norms)
+    return len(norms) - (int(nonzero[-1]) + 1 if len(nonzero) else 0)
+
+
 def early_over_late(norms: np.ndarray) -> float | None:
-    """Mean gradient norm of the first tenth of the steps over that of the last tenth (one step at least)."""
+    """Mean gradient norm of the first tenth of the steps over that of the last tenth (one step at least), over the
+    steps before a padded tail (else a masked model's ratio would be early over zero)."""
+    norms = norms[:len(norms) - padded_tail(norms)]
+    if len(norms) < 2:
+        return None
     edge = max(1, len(norms) // 10)
     late = float(norms[-edge:].mean())
     return float(norms[:edge].mean()) / late if late > 0 else None
@@ -152,15 +162,20 @@ def gradient_plot(look: LookInside) -> dict[str, Any] | None:
              "learns little from them; a plain SimpleRNN's line falls steeply toward step 1 (the vanishing gradient), "
              "while the gates of a GRU or LSTM keep it higher, so compare this plot between your SimpleRNN and your "
              "GRU or LSTM submissions.")
+    padding = padded_tail(gradient.norms)
     if ratio is None:
         summary = f"Your {_named(look)}: the gradient is zero at the last steps."
     else:
-        summary = (f"Your {_named(look)}: the first steps get {_number(ratio)} times the gradient of the last steps"
+        last = "the last steps before the padding" if padding else "the last steps"
+        summary = (f"Your {_named(look)}: the first steps get {_number(ratio)} times the gradient of {last}"
                    + (" (a vanishing gradient)." if ratio < 0.01 else "."))
         if cell == "SimpleRNN" and ratio < 0.1:
             summary += " A GRU or LSTM keeps more of it: try one and compare."
         elif cell in GATED and ratio >= 0.01:
             summary += " Its gates carry the error signal back to the early steps."
+        if padding:
+            summary += (f" The last {padding} steps are padding in every row: the mask keeps them out, so no "
+                        "gradient reaches them.")
     start = gradient.first_step + 1
     return {"steps": list(range(start, start + len(gradient.norms))),
             "norms": [float(f"{v:.4g}") for v in gradient.norms], "layer": _named(look), "rows": gradient.rows,

@@ -49,6 +49,20 @@ def test_a_gated_layer_is_told_what_its_gates_do() -> None:
     assert "forward" in figures["hidden"]["guide"]
 
 
+
+def test_a_padded_tail_is_left_out_of_the_ratio_and_named() -> None:
+    """A masked model's gradient is exactly zero at steps that are padding in every row: the ratio is taken over the
+    steps before them (not early over zero), and the summary says why the line drops to zero."""
+    raw = good() | {"layer": "GRU"}
+    norms = np.linspace(0.2, 0.4, STEPS).astype("float32")
+    norms[-12:] = 0.0
+    raw["gradient"]["norms"] = norms
+    gradient = look_inside.plots(look_inside.parse(raw), SimpleNamespace())["gradient"]  # type: ignore[arg-type]
+    assert gradient["early_over_late"] == pytest.approx(np.mean(norms[:4]) / np.mean(norms[44:48]), rel=1e-3)
+    assert "before the padding" in gradient["summary"] and "The last 12 steps are padding" in gradient["summary"]
+    assert look_inside.early_over_late(np.zeros(STEPS)) is None
+
+
 BAD_GRADIENTS = [
     np.full(STEPS, np.nan, dtype="float32"),  # not finite
     np.full(STEPS, np.inf, dtype="float32"),
