@@ -8,8 +8,8 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from app.store import Submission, SubmissionStatus
+from graders.tasks.model_checks import RECURRENT  # the classes the grader counts as recurrent
 
-RECURRENT = {"LSTM", "GRU", "SimpleRNN", "RNN", "ConvLSTM1D"}
 CONVOLUTIONAL = {"Conv1D", "SeparableConv1D", "DepthwiseConv1D"}
 ATTENTION = {"MultiHeadAttention", "Attention", "AdditiveAttention", "GroupedQueryAttention"}
 DENSE = {"Dense", "EinsumDense"}
