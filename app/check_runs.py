@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, select, text, update
 
-from app.checks import CheckBusy, ChecksFull
+from app.checks import admit
 from app.database import Database, now
 from app.tables import CheckRunRow
 
@@ -25,7 +25,6 @@ class CheckRuns:
     def __init__(self, database: Database, capacity: int = CAPACITY) -> None:
         self.database = database
         self.capacity = capacity
-        self.per_address = max(1, capacity // 2)
 
     def create(self, learner_id: int, address: str, lesson: str, code: str) -> int:
         """Store a Check for a grading host; raises CheckBusy (this learner has one) or ChecksFull."""
@@ -35,13 +34,9 @@ class CheckRuns:
                 session.execute(text("LOCK TABLE check_runs IN SHARE ROW EXCLUSIVE MODE"))
             fresh = CheckRunRow.created > now() - STALE
             waiting = select(func.count()).select_from(CheckRunRow).where(fresh, CheckRunRow.state != DONE)
-            if session.scalar(waiting.where(CheckRunRow.learner_id == learner_id)):
-                raise CheckBusy("Your previous check is still running; its result comes first.")
-            if (session.scalar(waiting) or 0) >= self.capacity:
-                raise ChecksFull("Many checks are waiting right now: try again in a moment, or submit instead.")
-            if (session.scalar(waiting.where(CheckRunRow.address == address[:64])) or 0) >= self.per_address:
-                raise ChecksFull("Many checks from your network are waiting right now: try again in a moment, or "
-                                 "submit instead.")
+            admit(busy=bool(session.scalar(waiting.where(CheckRunRow.learner_id == learner_id))),
+                  waiting=session.scalar(waiting) or 0, capacity=self.capacity,
+                  from_address=session.scalar(waiting.where(CheckRunRow.address == address[:64])) or 0)
             row = CheckRunRow(learner_id=learner_id, address=address[:64], lesson=lesson, code=code, state=QUEUED,
                               created=now())
             session.add(row)

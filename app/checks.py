@@ -42,6 +42,23 @@ class ChecksFull(Exception):
     """Too many checks are waiting on this server right now."""
 
 
+def address_share(capacity: int) -> int:
+    """The places one client address may hold: half (a class behind one NAT shares an address), at least one."""
+    return max(1, capacity // 2)
+
+
+def admit(*, busy: bool, waiting: int, from_address: int, capacity: int) -> None:
+    """The one admission rule for a new check, wherever the counts come from (this process, or the database on the
+    scaled layout): raises CheckBusy or ChecksFull."""
+    if busy:
+        raise CheckBusy("Your previous check is still running; its result comes first.")
+    if waiting >= capacity:
+        raise ChecksFull("Many checks are waiting right now: try again in a moment, or submit instead.")
+    if from_address >= address_share(capacity):
+        raise ChecksFull("Many checks from your network are waiting right now: try again in a moment, or "
+                         "submit instead.")
+
+
 class CheckRunner:
     """Runs checks on the grading pool with a small executor: AT_ONCE at a time, at most one per learner, and at most
     half the places from one client address (a client that drops its cookie is a new learner each time: without
@@ -57,7 +74,7 @@ class CheckRunner:
         self.max_code_bytes = max_code_bytes
         self.capacity = at_once + max_waiting
         self._executor = ThreadPoolExecutor(max_workers=at_once, thread_name_prefix="check")
-        self.per_address = max(1, self.capacity // 2)
+        self.per_address = address_share(self.capacity)
         self._learners: dict[int, str] = {}  # learner with a check waiting or running -> its client address
         self._lock = threading.Lock()
 
@@ -65,13 +82,8 @@ class CheckRunner:
         """Queue a check; raises CheckBusy (this learner has one) or ChecksFull (the server, or this client address,
         has enough waiting)."""
         with self._lock:
-            if learner_id in self._learners:
-                raise CheckBusy("Your previous check is still running; its result comes first.")
-            if len(self._learners) >= self.capacity:
-                raise ChecksFull("Many checks are waiting right now: try again in a moment, or submit instead.")
-            if sum(1 for held in self._learners.values() if held == address) >= self.per_address:
-                raise ChecksFull("Many checks from your network are waiting right now: try again in a moment, or "
-                                 "submit instead.")
+            admit(busy=learner_id in self._learners, waiting=len(self._learners), capacity=self.capacity,
+                  from_address=sum(1 for held in self._learners.values() if held == address))
             self._learners[learner_id] = address
         try:
             future = self._executor.submit(self._run, lesson, code)
