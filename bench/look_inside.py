@@ -6,7 +6,8 @@ job grade() sends (graders/grading.py evaluate_job), alternately without and wit
 each. Phase B trains, so its total varies by more than look-inside costs: the figure that answers "< 1 s" is
 look-inside's own time, measured inside the worker around exactly the added work (wall and CPU seconds: phase B's
 budget is CPU time, and on a busy machine wall time says more about the neighbours); "off"/"on" are the whole phase
-for scale. The gradient's first/last tenth ratio is what the report's summary quotes. One TensorFlow thread, as in a sandbox with one CPU.
+for scale. The gradient's first/last tenth ratio is what the report's summary quotes. "twins" counts the recurrent
+layers look-inside ran as their NumPy twins (graders/recurrence.py); 0 means Keras's own eager pass ran them. One TensorFlow thread, as in a sandbox with one CPU.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ from graders.grading import training_job  # noqa: E402
 from graders.tasks import task_for  # noqa: E402
 
 LESSONS = ["vanishing-gradients", "lstm-sequence-prediction", "gru-vs-lstm", "rnns-in-practice",
-           "many-to-one-gestures", "stacked-and-bidirectional", "text-generation"]
+           "many-to-one-gestures", "stacked-and-bidirectional", "text-generation", "training-practice",
+           "which-model-when", "variable-length-sentiment", "many-to-many-tagging", "seq2seq-dates"]
 
 
 class Quiet:
@@ -77,6 +79,7 @@ def main() -> None:
         times: dict[bool, list[float]] = {False: [], True: []}
         inside: list[float] = []
         cpu: list[float] = []
+        twins: list[int] = []
         for _ in range(args.repeats):
             for on in (False, True):
                 job = plan.job(trained.model, {**extra, "look_inside": on})
@@ -89,13 +92,16 @@ def main() -> None:
                     found = answer.get("look_inside", {})
                     inside.append(found.get("seconds", float("nan")))
                     cpu.append(found.get("cpu_seconds", float("nan")))
+                    twins.append(int(found.get("twins", 0)))
                     kinds = sorted(k for k in found if k in ("gradient", "hidden", "samples"))
                     norms = found.get("gradient", {}).get("norms")
                     edge = max(1, len(norms) // 10) if norms is not None else 0
                     ratio = float(norms[:edge].mean() / norms[-edge:].mean()) if edge else float("nan")
         med = statistics.median
         row = (f"{slug}: look-inside {med(inside):.3f} s wall, {med(cpu):.3f} s CPU inside phase B "
-               f"({', '.join(kinds) or 'nothing'}; gradient first/last tenth {ratio:.3g}); "
+               f"({', '.join(kinds) or 'nothing'}; recurrent layers run as NumPy twins {twins}; "
+               f"gradient first/last tenth {ratio:.3g}); every run: wall {[round(v, 3) for v in inside]}, "
+               f"CPU {[round(v, 3) for v in cpu]}; "
                f"phase B off {med(times[False]):.2f} s, on {med(times[True]):.2f} s "
                f"(difference {med(times[True]) - med(times[False]):+.2f} s, training included)")
         print(row, flush=True)

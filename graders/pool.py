@@ -67,7 +67,7 @@ class PhaseOutcome:
 class Runtime:
     """A world-readable copy of the in-sandbox code, bound read-only at /harness (the repo may be private)."""
 
-    FILES = ("worker.py", "windowing.py", "wire.py", "protocol.py")
+    FILES = ("worker.py", "windowing.py", "wire.py", "protocol.py", "recurrence.py")
 
     def __init__(self) -> None:
         self.dir = Path(tempfile.mkdtemp(prefix="rnnlab-harness-"))
