@@ -40,6 +40,9 @@ ACTIVATIONS: dict[str, tuple[Any, Any]] = {
     "linear": (lambda x: x, np.ones_like),
 }
 KINDS = {"SimpleRNN": 1, "GRU": 3, "LSTM": 4}  # gate blocks per kind
+# What one forward pass may keep for the backward one; past it the caller uses Keras's path (which keeps as much in
+# float32 on its tape): the look-inside pass must not be what pushes a phase B job over its memory limit.
+MAX_KEPT_BYTES = 192 * 2**20
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,8 @@ def forward(cell: Cell, x: Array, mask: Array | None = None) -> tuple[Array, Pas
     x, keep = _reading_order(cell, x, mask)
     rows, steps = x.shape[:2]
     units = cell.units
+    if 8 * rows * steps * (3 * cell.kernel.shape[1] + 10 * units + x.shape[2]) > MAX_KEPT_BYTES:
+        raise Unsupported("too large to keep every step")
     act, _ = ACTIVATIONS[cell.activation]
     gate, _ = ACTIVATIONS[cell.recurrent_activation]
     projected = x @ cell.kernel + cell.input_bias  # every step's input projection at once: (rows, steps, width)

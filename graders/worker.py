@@ -9,6 +9,7 @@ code: it loads the saved model with safe_mode=True and predicts rows in the batc
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
 import json
 import math
@@ -20,6 +21,7 @@ import sys
 import time
 import traceback
 import zipfile
+from collections.abc import Iterator
 from typing import Any, BinaryIO, NamedTuple
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # inside the sandbox copies of these sit beside us
@@ -441,6 +443,138 @@ def make_cases(job: dict[str, Any], np: Any) -> dict[str, Any]:
     return {"outcome": "ok", "cases": cases, "expected": answers["results"]}
 
 
+# ---------------------------------------------------------------- NumPy twins of the stock recurrent layers
+
+# Eager TensorFlow runs a recurrent layer one Python-dispatched step at a time (~4 ms a step for a GRU on 32 rows);
+# phase B's eager passes (the influence checks, look-inside) run each stock SimpleRNN/GRU/LSTM as one op computed by
+# graders/recurrence.py instead, and only after the model through the twins has predicted what Keras's own compiled
+# model predicts on the same rows (twins_agree, or look_inside's check). A layer a twin declines runs as Keras's.
+
+
+@contextlib.contextmanager
+def calling(layer: Any, call: Any) -> Iterator[None]:
+    """`layer.call` is `call` for the block, then what it was before (the class's, or an outer block's)."""
+    outer = layer.__dict__.get("call")
+    layer.call = call
+    try:
+        yield
+    finally:
+        if outer is None:
+            del layer.call
+        else:
+            layer.call = outer
+
+
+def numpy_cell(direction: Any, keras: Any) -> Any:
+    """The NumPy twin (graders/recurrence.py) of a stock SimpleRNN/GRU/LSTM layer, or None: a subclass, ConvLSTM,
+    a custom cell, return_state, stateful or an activation it does not know run as Keras's own."""
+    import recurrence
+
+    kinds = {keras.layers.SimpleRNN: "SimpleRNN", keras.layers.GRU: "GRU", keras.layers.LSTM: "LSTM"}
+    kind = kinds.get(type(direction))
+    if kind is None or not direction.built:
+        return None
+    try:
+        config = {**direction.get_config(), "zero_output_for_mask": bool(direction.zero_output_for_mask)}
+        return recurrence.cell_from_config(kind, config, direction.get_weights())
+    except Exception:  # noqa: BLE001 - recurrence.Unsupported, or a config we cannot read: Keras's own path
+        return None
+
+
+def numpy_sequences(cell: Any, sequences: Any, mask: Any) -> Any:
+    """Every step's output of `cell` over `sequences` (reading order), as one TensorFlow op whose gradient with
+    respect to the sequences is recurrence.backward: the tape sees one op per layer instead of ~70 per step."""
+    import numpy as np
+    import recurrence
+    import tensorflow as tf
+
+    keep = None if mask is None else np.asarray(mask)
+
+    @tf.custom_gradient
+    def through(seq: Any) -> Any:
+        with np.errstate(all="ignore"):  # a diverged model's overflow is the check's to catch, not the log's to show
+            outputs, run = recurrence.forward(cell, seq.numpy(), keep)
+
+        def grad(upstream: Any) -> Any:
+            with np.errstate(all="ignore"):
+                return tf.convert_to_tensor(recurrence.backward(run, upstream.numpy()), dtype=seq.dtype)
+
+        return tf.convert_to_tensor(outputs, dtype=seq.dtype), grad
+
+    return through(sequences)
+
+
+def stock_recurrent(model: Any, keras: Any) -> list[Any]:
+    """Every SimpleRNN/GRU/LSTM layer object of the model, the directions of a Bidirectional and nested models'
+    layers included, once each."""
+    kinds = (keras.layers.SimpleRNN, keras.layers.GRU, keras.layers.LSTM)
+    objects: list[Any] = []
+    flatten_layers(model, objects)
+    found: dict[int, Any] = {}
+    for layer in objects:
+        for candidate in (getattr(layer, "forward_layer", None), getattr(layer, "backward_layer", None), layer):
+            if type(candidate) in kinds:
+                found[id(candidate)] = candidate
+    return list(found.values())
+
+
+def twin_call(direction: Any, keras: Any, original: Any, seen: dict[str, Any]) -> Any:
+    """A `call` for `direction` that computes with its NumPy twin (its weights read at each call), or with
+    `original` when the twin declines (an initial state passed in, a layer graders/recurrence.py does not know).
+    seen["twins"] counts the calls a twin answered."""
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        sequences = args[0] if args else kwargs.get("sequences", kwargs.get("inputs"))
+        initial = kwargs.get("initial_state", args[1] if len(args) > 1 else None)
+        cell = numpy_cell(direction, keras) if initial is None else None
+        if cell is None:
+            return original(*args, **kwargs)
+        every = numpy_sequences(cell, sequences, kwargs.get("mask", args[2] if len(args) > 2 else None))
+        seen["twins"] = seen.get("twins", 0) + 1
+        seen.setdefault("every", {})[id(direction)] = every  # every step's output, for a caller that records
+        return every if direction.return_sequences else every[:, -1]
+
+    return call
+
+
+@contextlib.contextmanager
+def numpy_twins(model: Any, keras: Any, active: bool = True) -> Iterator[dict[str, Any]]:
+    """For the block's eager calls, the model's stock recurrent layers compute with their NumPy twins (nothing
+    changes when not `active`). Never around a call that may trace a tf.function: a twin reads concrete values.
+    Yields the counter of twin calls."""
+    seen: dict[str, Any] = {"twins": 0}
+    with contextlib.ExitStack() as stack:
+        if active:
+            for direction in stock_recurrent(model, keras):
+                stack.enter_context(calling(direction, twin_call(direction, keras, direction.call, seen)))
+        yield seen
+
+
+def same_prediction(ours: Any, keras_own: Any, np: Any) -> bool:
+    """Whether a prediction equals Keras's own compiled one up to float32 rounding (every output of the model)."""
+    import tensorflow as tf
+
+    mine, theirs = tf.nest.flatten(ours), tf.nest.flatten(keras_own)
+    if len(mine) != len(theirs):
+        return False
+    for a, b in zip(mine, theirs, strict=True):
+        a, b = np.asarray(a, dtype="float64"), np.asarray(b, dtype="float64")
+        scale = 1.0 + float(np.max(np.abs(b))) if b.size and np.isfinite(b).all() else 1.0
+        if a.shape != b.shape or not np.allclose(a, b, rtol=1e-3, atol=1e-4 * scale):
+            return False
+    return True
+
+
+def twins_agree(model: Any, probe: Any, keras_own: Any, keras: Any, np: Any) -> bool:
+    """Whether the model through its NumPy twins predicts `keras_own` (Keras's compiled prediction of `probe`)."""
+    try:
+        with numpy_twins(model, keras) as seen:
+            ours = model(probe, training=False)
+        return bool(seen["twins"]) and same_prediction(ours, keras_own, np)
+    except Exception:  # noqa: BLE001 - a twin that fails is not used
+        return False
+
+
 # ---------------------------------------------------------------- evaluate phase (no learner code here)
 
 
@@ -681,14 +815,12 @@ def layer_output_varies(model: Any, layer: Any, probe: Any, np: Any) -> bool | N
         seen.append(out[0] if isinstance(out, (list, tuple)) else out)
         return out
 
-    layer.call = recording
     try:
-        model(probe, training=False)
+        with calling(layer, recording):
+            model(probe, training=False)
         outputs = [np.asarray(out, dtype="float64") for out in seen]
     except Exception:  # noqa: BLE001 - not observable this way: the weight disturbance alone decides
         return None
-    finally:
-        del layer.call
     if not outputs or any(out.ndim < 1 or out.shape[0] < 2 or not np.isfinite(out).all() for out in outputs):
         return None
     return any(float(np.ptp(out, axis=0).max(initial=0.0)) > 1e-6 * (1.0 + float(np.abs(out).max(initial=0.0)))
@@ -729,26 +861,26 @@ def layer_matters(model: Any, layer: Any, probe: Any, targets: Any, base: Any, k
         out = original(*args, **kwargs)
         return type(out)(mean_row(o) for o in out) if isinstance(out, (list, tuple)) else mean_row(out)
 
-    layer.call = ablated
     try:
-        moved = np.asarray(model(probe, training=False), dtype="float64")
+        with calling(layer, ablated):
+            moved = np.asarray(model(probe, training=False), dtype="float64")
     except Exception:  # noqa: BLE001 - not observable this way: the other probes decide
         return None
-    finally:
-        del layer.call
     if moved.shape != base.shape or not np.isfinite(moved).all():
         return None
     error = float(np.sqrt(np.mean((base - y) ** 2)))
     return bool(np.sqrt(np.mean((moved - base) ** 2)) >= ABLATION_SHARE * error)
 
 
-def mark_influence(model: Any, probe: Any, np: Any, targets: Any = None, keras: Any = None) -> list[dict[str, Any]]:
+def mark_influence(model: Any, probe: Any, np: Any, targets: Any = None, keras: Any = None,
+                   twins: bool = True) -> list[dict[str, Any]]:
     """Layer facts where each recurrent layer says whether it matters. Its output must differ between public
     rows (a constant carries nothing), when its weights are disturbed (noise of sd 1) the model's output on
     those rows must move, and with its output replaced by its mean over the rows the predictions must move by a
     share of the model's error (`layer_matters`). A GRU multiplied by 0 beside a linear path fails the second, a
     GRU frozen at all-zero weights the first, a GRU scaled by 1e-3 beside a network that does the work the third;
-    none earns "uses a recurrent layer" credit."""
+    none earns "uses a recurrent layer" credit. The eager passes run the NumPy twins (`twins`) when they agree
+    with Keras on the probe."""
     objects: list[Any] = []
     layers = flatten_layers(model, objects)
     try:
@@ -757,12 +889,17 @@ def mark_influence(model: Any, probe: Any, np: Any, targets: Any = None, keras: 
         return layers
     if not np.isfinite(base).all():  # a diverged model: the finite-predictions check speaks for it
         return layers
+    # The eager passes below run the stock recurrent layers as their NumPy twins when, on these rows, the model
+    # through the twins predicts what Keras's compiled model does: the same checks, in milliseconds per pass.
+    twins = twins and keras is not None and twins_agree(model, probe, base, keras, np)
     rng = np.random.default_rng(0)
     for entry, layer in zip(layers, objects, strict=True):
         if entry["class"] not in RECURRENT and entry.get("wraps") not in RECURRENT:
             continue
-        if layer_output_varies(model, layer, probe, np) is False or (
-                targets is not None and layer_matters(model, layer, probe, targets, base, keras, np) is False):
+        with numpy_twins(model, keras, twins):
+            unused = layer_output_varies(model, layer, probe, np) is False or (
+                targets is not None and layer_matters(model, layer, probe, targets, base, keras, np) is False)
+        if unused:
             entry["influential"] = False
             continue
         weights = list(layer.weights)
@@ -778,7 +915,8 @@ def mark_influence(model: Any, probe: Any, np: Any, targets: Any = None, keras: 
         finally:
             for w, value in zip(weights, saved, strict=True):
                 w.assign(value)
-    mark_regularisation(model, layers, objects, probe, targets, base, keras, np)
+    with numpy_twins(model, keras, twins):
+        mark_regularisation(model, layers, objects, probe, targets, base, keras, np)
     return layers
 
 
@@ -998,43 +1136,6 @@ def sequence_copy(direction: Any) -> Any:
     return type(direction).from_config(config)
 
 
-def numpy_cell(direction: Any, keras: Any) -> Any:
-    """The NumPy twin (graders/recurrence.py) of a stock SimpleRNN/GRU/LSTM layer, or None: a subclass, ConvLSTM,
-    a custom cell, return_state, stateful or an activation it does not know run as Keras's own."""
-    import recurrence
-
-    kinds = {keras.layers.SimpleRNN: "SimpleRNN", keras.layers.GRU: "GRU", keras.layers.LSTM: "LSTM"}
-    kind = kinds.get(type(direction))
-    if kind is None or not direction.built:
-        return None
-    try:
-        config = {**direction.get_config(), "zero_output_for_mask": bool(direction.zero_output_for_mask)}
-        return recurrence.cell_from_config(kind, config, direction.get_weights())
-    except Exception:  # noqa: BLE001 - recurrence.Unsupported, or a config we cannot read: Keras's own path
-        return None
-
-
-def numpy_sequences(cell: Any, sequences: Any, mask: Any) -> Any:
-    """Every step's output of `cell` over `sequences` (reading order), as one TensorFlow op whose gradient with
-    respect to the sequences is recurrence.backward: the tape sees one op per layer instead of ~70 per step."""
-    import numpy as np
-    import recurrence
-    import tensorflow as tf
-
-    keep = None if mask is None else np.asarray(mask)
-
-    @tf.custom_gradient
-    def through(seq: Any) -> Any:
-        outputs, run = recurrence.forward(cell, seq.numpy(), keep)
-
-        def grad(upstream: Any) -> Any:
-            return tf.convert_to_tensor(recurrence.backward(run, upstream.numpy()), dtype=seq.dtype)
-
-        return tf.convert_to_tensor(outputs, dtype=seq.dtype), grad
-
-    return through(sequences)
-
-
 class InsidePass(NamedTuple):
     """What gradients_and_states measured."""
 
@@ -1053,105 +1154,78 @@ def gradients_and_states(model: Any, layer: Any, x: Any, y: Any, np: Any, keras:
     the sequence the recurrent layer reads (the embedded ids). The batch's mean loss is scaled back to one row's
     loss, so the norms do not depend on the batch size: norms[t] is the mean over rows of |d loss_row / d x_t|.
 
-    With `keras` given, every stock SimpleRNN/GRU/LSTM layer of the model (each direction of a Bidirectional)
-    runs as its NumPy twin (numpy_cell): milliseconds instead of eager TensorFlow's second. The caller checks the
-    prediction against Keras's own before believing the figures. Without it, Keras runs every layer, and a layer
-    that returns only its last state is run, in this pass, as a copy with return_sequences=True and the same
-    weights, whose last step it returns (each direction of a Bidirectional, the backward one put back in time
-    order): the model computes the same function, and every state is seen."""
+    With `keras` given, the stock recurrent layers run as their NumPy twins (numpy_twins): milliseconds instead of
+    eager TensorFlow's second; the caller checks the prediction against Keras's own before believing the figures.
+    A layer that runs as Keras's and returns only its last state is run, in this pass, as a copy with
+    return_sequences=True and the same weights, whose last step it returns (each direction of a Bidirectional, the
+    backward one put back in time order): the model computes the same function, and every state is seen."""
     import tensorflow as tf
 
     x = tf.convert_to_tensor(x)
     on_input = x.dtype.is_floating
     directions = [layer.forward_layer, layer.backward_layer] if hasattr(layer, "forward_layer") else [layer]
-    twins: dict[int, Any] = {}
-    if keras is not None:
-        objects: list[Any] = []
-        flatten_layers(model, objects)
-        for found in objects:
-            for direction in (getattr(found, "forward_layer", None), getattr(found, "backward_layer", None), found):
-                cell = numpy_cell(direction, keras) if direction is not None else None
-                if cell is not None:
-                    twins[id(direction)] = (direction, cell)
-    seen: dict[str, Any] = {"states": [], "twins": 0}
+    states: list[tuple[Any, bool]] = []
+    originals = [direction.call for direction in directions]  # the class's own, before any twin
 
-    with tf.GradientTape() as tape:
+    with contextlib.ExitStack() as stack, tf.GradientTape() as tape:
         if on_input:
             tape.watch(x)
+        seen = stack.enter_context(numpy_twins(model, keras, keras is not None))
+        watched: list[Any] = []
 
-        def wrap(direction: Any, records: bool) -> Any:
-            original = direction.call
-            cell = twins.get(id(direction), (None, None))[1]
-            copy = sequence_copy(direction) if records and cell is None else direction
+        def reading(direction: Any, original: Any) -> Any:
+            copy = sequence_copy(direction)
 
-            def reading(*args: Any, **kwargs: Any) -> Any:
-                sequences = args[0] if args else kwargs.get("sequences", kwargs.get("inputs"))
-                if records and "sequences" not in seen:
-                    if not on_input:
-                        tape.watch(sequences)
-                    seen["sequences"] = sequences
-                mask = kwargs.get("mask")
-                initial = kwargs.get("initial_state", args[1] if len(args) > 1 else None)
-                if cell is not None and initial is None:
-                    every = numpy_sequences(cell, sequences, mask)
-                    seen["twins"] += 1
-                    if records:
-                        seen["states"].append((every, direction.go_backwards))
-                    return every if direction.return_sequences else every[:, -1]
-                if not records or copy is direction:
+            def keras_path(*args: Any, **kwargs: Any) -> Any:
+                if copy is direction:
                     out = original(*args, **kwargs)
-                    if records:
-                        seen["states"].append((out, direction.go_backwards))
+                    states.append((out, direction.go_backwards))
                     return out
+                sequences = args[0] if args else kwargs.get("sequences", kwargs.get("inputs"))
+                mask = kwargs.get("mask")
                 if not copy.built:
                     copy.build(tuple(sequences.shape))
                     copy.set_weights(direction.get_weights())
                 if direction.return_state:  # rare: the original answers, the copy only shows its states
-                    seen["states"].append((copy(sequences, mask=mask), direction.go_backwards))
+                    states.append((copy(sequences, mask=mask), direction.go_backwards))
                     return original(*args, **kwargs)
                 every = copy(sequences, mask=mask)
-                seen["states"].append((every, direction.go_backwards))
+                states.append((every, direction.go_backwards))
                 return every[:, -1]
 
-            return reading
+            answer = twin_call(direction, keras, keras_path, seen) if keras is not None else keras_path
 
-        patched = directions + [d for d, _ in twins.values() if all(d is not o for o in directions)]
-        for direction in patched:
-            direction.call = wrap(direction, any(direction is o for o in directions))
-        try:
-            predicted = model(x, training=False)
-        finally:
-            for direction in patched:
-                del direction.call
+            def call(*args: Any, **kwargs: Any) -> Any:
+                if not watched:
+                    sequences = args[0] if args else kwargs.get("sequences", kwargs.get("inputs"))
+                    if not on_input:
+                        tape.watch(sequences)
+                    watched.append(sequences)
+                twins = seen["twins"]
+                out = answer(*args, **kwargs)
+                if seen["twins"] > twins:  # the twin answered, and kept every step's output
+                    states.append((seen["every"][id(direction)], direction.go_backwards))
+                return out
+
+            return call
+
+        for direction, original in zip(directions, originals, strict=True):
+            stack.enter_context(calling(direction, reading(direction, original)))
+        predicted = model(x, training=False)
         loss = model.compute_loss(x=x, y=tf.convert_to_tensor(y), y_pred=predicted, training=False)
-    grad = tape.gradient(loss, x if on_input else seen["sequences"])
+    grad = tape.gradient(loss, x if on_input else watched[0])
     if grad is None:
         raise ValueError("no gradient reaches the input")
     grad = np.asarray(grad, dtype="float64") * int(x.shape[0])
     axes = tuple(range(2, grad.ndim))
     norms = (np.sqrt((grad**2).sum(axis=axes)) if axes else np.abs(grad)).mean(axis=0)
-    states = []
-    for every, backwards in seen["states"][:len(directions)]:
+    rows = []
+    for every, backwards in states[:len(directions)]:
         first = np.asarray(every[0], dtype="float64")
         if first.ndim != 2:  # e.g. ConvLSTM's maps: not a vector per step
             return InsidePass(norms, None, predicted, seen["twins"])
-        states.append(first[::-1] if backwards else first)
-    return InsidePass(norms, np.concatenate(states, axis=-1).T, predicted, seen["twins"])
-
-
-def same_prediction(ours: Any, keras_own: Any, np: Any) -> bool:
-    """Whether a prediction equals Keras's own compiled one up to float32 rounding (every output of the model)."""
-    import tensorflow as tf
-
-    mine, theirs = tf.nest.flatten(ours), tf.nest.flatten(keras_own)
-    if len(mine) != len(theirs):
-        return False
-    for a, b in zip(mine, theirs, strict=True):
-        a, b = np.asarray(a, dtype="float64"), np.asarray(b, dtype="float64")
-        scale = 1.0 + float(np.max(np.abs(b))) if b.size and np.isfinite(b).all() else 1.0
-        if a.shape != b.shape or not np.allclose(a, b, rtol=1e-3, atol=1e-4 * scale):
-            return False
-    return True
+        rows.append(first[::-1] if backwards else first)
+    return InsidePass(norms, np.concatenate(rows, axis=-1).T, predicted, seen["twins"])
 
 
 def look_inside(model: Any, x_val: Any, y_val: Any, sample: dict[str, Any] | None, keras: Any,

@@ -5,8 +5,11 @@ For each model below (random weights, large enough that gates are neither open n
 look_inside() (the NumPy twins, believed only when the prediction through them equals Keras's compiled one) and
 the worker's gradients_and_states() without twins (every layer Keras's own), and prints one JSON line per model:
 how many recurrent layers look-inside ran as twins, the largest relative difference of the gradient norms, the
-largest difference of the hidden states, and the CPU time of each. A last model is run with a deliberately wrong
-twin (the GRU's update and reset blocks swapped) to show the check bites.
+largest difference of the hidden states, and the CPU time of each. A model is then run with a deliberately wrong
+twin (the GRU's update and reset blocks swapped) to show the check bites. Last, the integrity checks that use the
+twins (mark_influence: does each recurrent layer, and each dropout / L2 layer, take part in the prediction) are run
+with and without twins on honest and hostile models (a GRU whispering beside a network, one frozen at zero, one
+multiplied by zero, a dropout and an L2 layer on a dead branch): one JSON line each, both layer facts and times.
 """
 
 from __future__ import annotations
@@ -135,6 +138,69 @@ def measure(name: str, build: Any, seed: int) -> dict[str, Any]:
             "look_inside_cpu": round(fast_cpu, 4), "keras_cpu": round(keras_cpu, 4)}
 
 
+def influence_models() -> dict[str, Any]:
+    def functional(branch: Any, beside: bool = True) -> keras.Model:
+        inputs = numbers()
+        out = branch(inputs)
+        if beside:
+            hidden = L.Dense(16, activation="tanh")(L.Flatten()(inputs))
+            out = L.Add()([L.Dense(1)(hidden), out])
+        model = keras.Model(inputs, out)
+        model.compile(optimizer="adam", loss="mse")
+        return model
+
+    def frozen_zero(inputs: Any) -> Any:
+        gru = L.GRU(4, kernel_initializer="zeros", recurrent_initializer="zeros", bias_initializer="zeros")
+        gru.trainable = False
+        return L.Dense(1)(gru(inputs))
+
+    def dead_regularised(inputs: Any) -> Any:
+        hidden = L.Dropout(0.5)(L.Dense(8, kernel_regularizer=keras.regularizers.L2(1e-2))(L.Flatten()(inputs)))
+        return L.Add()([L.Rescaling(0.0)(L.Dense(1)(hidden)), L.Dense(1)(L.LSTM(6)(inputs))])
+
+    return {
+        "working_gru": lambda: functional(lambda i: L.Dense(1)(L.GRU(6)(i)), beside=False),
+        "gru_beside_network": lambda: functional(lambda i: L.Dense(1)(L.GRU(6)(i))),
+        "whispering_gru": lambda: functional(lambda i: L.Rescaling(1e-3)(L.Dense(1)(L.GRU(6)(i)))),
+        "gru_times_zero": lambda: functional(lambda i: L.Rescaling(0.0)(L.Dense(1)(L.GRU(6)(i)))),
+        "frozen_zero_gru": lambda: functional(frozen_zero),
+        "bidirectional_then_lstm": lambda: functional(
+            lambda i: L.Dense(1)(L.LSTM(5)(L.Bidirectional(L.GRU(5, return_sequences=True))(i))), beside=False),
+        "dead_dropout_and_l2": lambda: functional(dead_regularised, beside=False),
+    }
+
+
+def influence(name: str, build: Any, seed: int) -> dict[str, Any]:
+    rng = np.random.default_rng(seed)
+    keras.utils.set_random_seed(seed)
+    model = build()
+    model.set_weights([w if not np.any(w) and name == "frozen_zero_gru" else
+                       rng.normal(scale=0.6, size=w.shape).astype("float32") for w in model.get_weights()])
+    probe = rng.normal(size=(64, STEPS, FEATURES)).astype("float32")
+    base = model.predict_on_batch(probe)
+    targets = base + rng.normal(0.0, float(base.std()), base.shape)  # an error about the size of the signal
+    agreed: list[bool] = []
+    true_agree = worker.twins_agree
+
+    def counted(*args: Any) -> bool:
+        agreed.append(true_agree(*args))
+        return agreed[-1]
+
+    worker.twins_agree = counted
+    try:
+        started = time.process_time()
+        ours = worker.mark_influence(model, probe, np, targets, keras)
+        twins_cpu = time.process_time() - started
+        started = time.process_time()
+        theirs = worker.mark_influence(model, probe, np, targets, keras, twins=False)
+        keras_cpu = time.process_time() - started
+    finally:
+        worker.twins_agree = true_agree
+    return {"name": name, "influence": True, "twins_used": agreed == [True], "same": ours == theirs,
+            "influential": [e.get("influential") for e in ours if "influential" in e],
+            "twins_cpu": round(twins_cpu, 4), "keras_cpu": round(keras_cpu, 4)}
+
+
 def main() -> None:
     for seed, (name, build) in enumerate(MODELS.items()):
         print(json.dumps(measure(name, build, seed)), flush=True)
@@ -154,6 +220,8 @@ def main() -> None:
         print(json.dumps({**measure("swapped_gates_twin", MODELS["gru"], 99), "swapped": True}), flush=True)
     finally:
         recurrence.forward = true_forward
+    for seed, (name, build) in enumerate(influence_models().items()):
+        print(json.dumps(influence(name, build, 100 + seed)), flush=True)
 
 
 if __name__ == "__main__":

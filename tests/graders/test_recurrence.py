@@ -93,3 +93,11 @@ def test_weights_of_the_wrong_shape_are_declined() -> None:
         recurrence.cell_from_config("GRU", {}, [np.zeros((FEATURES, 9)), np.zeros((3, 9)), np.zeros(9)])  # not (2, 9)
     with pytest.raises(recurrence.Unsupported, match="shape"):
         recurrence.cell_from_config("LSTM", {}, [np.zeros((FEATURES, 12)), np.zeros((3, 9)), np.zeros(12)])
+
+
+def test_a_pass_too_large_to_keep_is_declined_before_it_allocates() -> None:
+    twin = cell("LSTM", np.random.default_rng(0))
+    steps = recurrence.MAX_KEPT_BYTES // (8 * 32 * (3 * 4 * UNITS + 10 * UNITS + FEATURES)) + 1
+    x = np.lib.stride_tricks.as_strided(np.zeros(1), shape=(32, steps, FEATURES), strides=(0, 0, 0))  # no memory
+    with pytest.raises(recurrence.Unsupported, match="too large"):
+        recurrence.forward(twin, x)

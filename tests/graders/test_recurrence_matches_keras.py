@@ -1,8 +1,9 @@
-"""Look-inside's NumPy twins of SimpleRNN/GRU/LSTM give Keras's own figures, and a wrong twin is never believed.
+"""The NumPy twins of SimpleRNN/GRU/LSTM give Keras's own look-inside figures and integrity verdicts, and a wrong
+twin is never believed.
 
 Keras runs in a subprocess (tests/graders/recurrence_reference.py): this pytest process never imports TensorFlow.
 The twins exist for speed (graders/recurrence.py); what makes them safe is the worker's check that the model's
-prediction through them equals Keras's compiled prediction, so the last case plants a wrong twin.
+prediction through them equals Keras's compiled prediction, so one case plants a wrong twin.
 """
 
 from __future__ import annotations
@@ -49,3 +50,19 @@ def test_a_twin_that_disagrees_with_keras_is_not_believed(measured: dict[str, di
     row = measured["swapped_gates_twin"]
     assert row["twins"] == 0  # the check caught it: the figures came from Keras's own pass
     assert row["norms_rel"] < 1e-6 and row["states_abs"] == 0.0, row
+
+
+# mark_influence's verdict per measured layer, the same with twins as without (recurrent layers, then the dropout
+# and L2 layers measured for recipe credit, in model order)
+INFLUENTIAL = {"working_gru": [True], "gru_beside_network": [True], "whispering_gru": [False],
+               "gru_times_zero": [False], "frozen_zero_gru": [False], "bidirectional_then_lstm": [True, True],
+               "dead_dropout_and_l2": [False, False, True]}
+
+
+@pytest.mark.parametrize("name", sorted(INFLUENTIAL))
+def test_the_integrity_checks_reach_keras_own_verdicts_through_the_twins(measured: dict[str, dict[str, Any]],
+                                                                        name: str) -> None:
+    row = measured[name]
+    assert row["twins_used"], row  # the twins agreed with Keras on the probe, and ran the checks' eager passes
+    assert row["same"], row  # every layer fact equal to the run without twins
+    assert row["influential"] == INFLUENTIAL[name], row
