@@ -14,7 +14,9 @@ Keras's semantics reproduced (keras/src/backend/tensorflow/rnn.py, keras/src/lay
 - masking: a masked step keeps the previous state; its output is the previous output, or zeros when
   zero_output_for_mask (Bidirectional sets it for return_sequences);
 - go_backwards: steps are read last to first and the outputs come back in that reading order.
-Only a zero initial state is supported (the caller falls back to Keras otherwise). Pure NumPy: no TensorFlow here.
+- an initial state passed in (an encoder's final state starting a decoder) and the final states returned
+  (return_state), with their gradients.
+Pure NumPy: no TensorFlow here.
 """
 
 from __future__ import annotations
@@ -77,8 +79,8 @@ def cell_from_config(kind: str, config: dict[str, Any], weights: list[Array]) ->
     recurrent_activation = config.get("recurrent_activation", "sigmoid") if kind != "SimpleRNN" else "linear"
     if activation not in ACTIVATIONS or recurrent_activation not in ACTIVATIONS:
         raise Unsupported(f"activation {activation!r} / {recurrent_activation!r}")
-    if config.get("stateful") or config.get("return_state"):
-        raise Unsupported("stateful or return_state")
+    if config.get("stateful"):
+        raise Unsupported("stateful")
     use_bias = bool(config.get("use_bias", True))
     reset_after = bool(config.get("reset_after", True)) if kind == "GRU" else False
     if len(weights) != (3 if use_bias else 2):
@@ -122,9 +124,15 @@ def _reading_order(cell: Cell, x: Array, mask: Array | None) -> tuple[Array, Arr
     return x, keep
 
 
-def forward(cell: Cell, x: Array, mask: Array | None = None) -> tuple[Array, Pass]:
+def state_count(cell: Cell) -> int:
+    return 2 if cell.kind == "LSTM" else 1  # LSTM: [h, c]; the others: [h]
+
+
+def forward(cell: Cell, x: Array, mask: Array | None = None,
+            initial: list[Array] | None = None) -> tuple[Array, list[Array], Pass]:
     """The layer's output for every step, (rows, steps, units), in reading order (reversed when go_backwards), as
-    Keras's RNN returns it with return_sequences=True, and what backward() needs."""
+    Keras's RNN returns it with return_sequences=True; its final states ([h] or LSTM's [h, c]); and what
+    backward() needs. `initial`: the states to start from (zeros when None)."""
     x = np.asarray(x, dtype="float64")
     if x.ndim != 3 or x.shape[2] != cell.kernel.shape[0]:
         raise Unsupported("input shape")
@@ -136,8 +144,12 @@ def forward(cell: Cell, x: Array, mask: Array | None = None) -> tuple[Array, Pas
     act, _ = ACTIVATIONS[cell.activation]
     gate, _ = ACTIVATIONS[cell.recurrent_activation]
     projected = x @ cell.kernel + cell.input_bias  # every step's input projection at once: (rows, steps, width)
-    h = np.zeros((rows, units))
-    c = np.zeros((rows, units))
+    h, c = np.zeros((rows, units)), np.zeros((rows, units))
+    if initial is not None:
+        if len(initial) != state_count(cell) or any(np.shape(v) != (rows, units) for v in initial):
+            raise Unsupported("initial state shape")
+        h = np.asarray(initial[0], dtype="float64")
+        c = np.asarray(initial[1], dtype="float64") if cell.kind == "LSTM" else c
     run = Pass(cell, x, keep)
     outputs = np.empty((rows, steps, units))
     for t in range(steps):
@@ -175,12 +187,13 @@ def forward(cell: Cell, x: Array, mask: Array | None = None) -> tuple[Array, Pas
             c = m * new_c + (1.0 - m) * c
         h = m * new_h + (1.0 - m) * h
         outputs[:, t] = h if not cell.zero_output_for_mask else m * h
-    return outputs, run
+    return outputs, ([h, c] if cell.kind == "LSTM" else [h]), run
 
 
-def backward(run: Pass, d_outputs: Array) -> Array:
-    """d loss / d inputs, (rows, steps, features) in the caller's time order, from d loss / d outputs given in the
-    reading order forward() returned them in."""
+def backward(run: Pass, d_outputs: Array, d_final: list[Array | None] | None = None) -> tuple[Array, list[Array]]:
+    """d loss / d inputs, (rows, steps, features) in the caller's time order, and d loss / d initial states, from
+    d loss / d outputs (in the reading order forward() returned them in) and d loss / d final states (None: the
+    final states were not used)."""
     cell = run.cell
     units = cell.units
     _, d_act = ACTIVATIONS[cell.activation]
@@ -188,8 +201,12 @@ def backward(run: Pass, d_outputs: Array) -> Array:
     d_outputs = np.asarray(d_outputs, dtype="float64")
     rows, steps = run.x.shape[:2]
     d_projected = np.empty((rows, steps, cell.kernel.shape[1]))
-    dh = np.zeros((rows, units))  # d loss / d state h after step t (from later steps)
-    dc = np.zeros((rows, units))
+    dh, dc = np.zeros((rows, units)), np.zeros((rows, units))  # d loss / d state after step t (from later steps)
+    finals = list(d_final or []) + [None, None]
+    if finals[0] is not None:
+        dh = dh + np.asarray(finals[0], dtype="float64")
+    if cell.kind == "LSTM" and finals[1] is not None:
+        dc = dc + np.asarray(finals[1], dtype="float64")
     act = ACTIVATIONS[cell.activation][0]
     for t in range(steps - 1, -1, -1):
         m = run.mask[:, t]
@@ -224,4 +241,4 @@ def backward(run: Pass, d_outputs: Array) -> Array:
             d_projected[:, t] = d_pre
             dh = dh + d_pre @ cell.recurrent.T
     dx = d_projected @ cell.kernel.T
-    return dx[:, ::-1] if cell.go_backwards else dx
+    return (dx[:, ::-1] if cell.go_backwards else dx), ([dh, dc] if cell.kind == "LSTM" else [dh])

@@ -467,7 +467,7 @@ def calling(layer: Any, call: Any) -> Iterator[None]:
 
 def numpy_cell(direction: Any, keras: Any) -> Any:
     """The NumPy twin (graders/recurrence.py) of a stock SimpleRNN/GRU/LSTM layer, or None: a subclass, ConvLSTM,
-    a custom cell, return_state, stateful or an activation it does not know run as Keras's own."""
+    a custom cell, stateful or an activation it does not know run as Keras's own."""
     import recurrence
 
     kinds = {keras.layers.SimpleRNN: "SimpleRNN", keras.layers.GRU: "GRU", keras.layers.LSTM: "LSTM"}
@@ -481,27 +481,35 @@ def numpy_cell(direction: Any, keras: Any) -> Any:
         return None
 
 
-def numpy_sequences(cell: Any, sequences: Any, mask: Any) -> Any:
-    """Every step's output of `cell` over `sequences` (reading order), as one TensorFlow op whose gradient with
-    respect to the sequences is recurrence.backward: the tape sees one op per layer instead of ~70 per step."""
+def numpy_sequences(cell: Any, sequences: Any, mask: Any, initial: list[Any] | None = None) -> tuple[Any, list[Any]]:
+    """Every step's output of `cell` over `sequences` (reading order) and its final states, starting from
+    `initial` (zeros when None), as one TensorFlow op whose gradient with respect to the sequences and the initial
+    states is recurrence.backward: the tape sees one op per layer instead of ~70 per step."""
     import numpy as np
     import recurrence
     import tensorflow as tf
 
     keep = None if mask is None else np.asarray(mask)
+    starts = [] if initial is None else [tf.convert_to_tensor(v) for v in initial]
 
     @tf.custom_gradient
-    def through(seq: Any) -> Any:
+    def through(seq: Any, *start: Any) -> Any:
         with np.errstate(all="ignore"):  # a diverged model's overflow is the check's to catch, not the log's to show
-            outputs, run = recurrence.forward(cell, seq.numpy(), keep)
+            outputs, finals, run = recurrence.forward(cell, seq.numpy(), keep, [v.numpy() for v in start] or None)
 
-        def grad(upstream: Any) -> Any:
+        def grad(*upstream: Any) -> Any:
+            d_outputs, *d_finals = (None if u is None else u.numpy() for u in upstream)
+            if d_outputs is None:
+                d_outputs = np.zeros(outputs.shape)
             with np.errstate(all="ignore"):
-                return tf.convert_to_tensor(recurrence.backward(run, upstream.numpy()), dtype=seq.dtype)
+                d_seq, d_start = recurrence.backward(run, d_outputs, d_finals)
+            return [tf.convert_to_tensor(d_seq, dtype=seq.dtype),
+                    *(tf.convert_to_tensor(d, dtype=v.dtype) for d, v in zip(d_start, start, strict=False))]
 
-        return tf.convert_to_tensor(outputs, dtype=seq.dtype), grad
+        return [tf.convert_to_tensor(v, dtype=seq.dtype) for v in (outputs, *finals)], grad
 
-    return through(sequences)
+    every, *finals = through(sequences, *starts)
+    return every, finals
 
 
 def stock_recurrent(model: Any, keras: Any) -> list[Any]:
@@ -520,19 +528,23 @@ def stock_recurrent(model: Any, keras: Any) -> list[Any]:
 
 def twin_call(direction: Any, keras: Any, original: Any, seen: dict[str, Any]) -> Any:
     """A `call` for `direction` that computes with its NumPy twin (its weights read at each call), or with
-    `original` when the twin declines (an initial state passed in, a layer graders/recurrence.py does not know).
-    seen["twins"] counts the calls a twin answered."""
+    `original` when the twin declines (a layer graders/recurrence.py does not know). seen["twins"] counts the calls
+    a twin answered."""
 
     def call(*args: Any, **kwargs: Any) -> Any:
         sequences = args[0] if args else kwargs.get("sequences", kwargs.get("inputs"))
         initial = kwargs.get("initial_state", args[1] if len(args) > 1 else None)
-        cell = numpy_cell(direction, keras) if initial is None else None
+        if initial is not None and not isinstance(initial, (list, tuple)):
+            initial = [initial]
+        cell = numpy_cell(direction, keras)
         if cell is None:
             return original(*args, **kwargs)
-        every = numpy_sequences(cell, sequences, kwargs.get("mask", args[2] if len(args) > 2 else None))
+        every, finals = numpy_sequences(cell, sequences, kwargs.get("mask", args[2] if len(args) > 2 else None),
+                                        None if initial is None else list(initial))
         seen["twins"] = seen.get("twins", 0) + 1
         seen.setdefault("every", {})[id(direction)] = every  # every step's output, for a caller that records
-        return every if direction.return_sequences else every[:, -1]
+        output = every if direction.return_sequences else every[:, -1]
+        return (output, *finals) if direction.return_state else output
 
     return call
 
@@ -1028,8 +1040,8 @@ def evaluate(job: dict[str, Any], proto: Protocol, keras: Any, np: Any) -> dict[
         raise
     except Exception:  # noqa: BLE001 - HeldoutFailure, or anything odd (a huge output, a failing sample)
         return {"outcome": "contract_error", "check": "output_shape", "message": HELDOUT_FAILURE}
-    # After the predictions: it cannot change them. A model of several inputs (sequence to sequence) is skipped.
-    if job.get("look_inside") and training is not None and not isinstance(probe, list):
+    # After the predictions: it cannot change them.
+    if job.get("look_inside") and training is not None:
         result["look_inside"] = look_inside(model, probe, y_val[:LOOK_ROWS], job.get("sample"), keras, np)
     return result
 
@@ -1161,8 +1173,11 @@ def gradients_and_states(model: Any, layer: Any, x: Any, y: Any, np: Any, keras:
     backward one put back in time order): the model computes the same function, and every state is seen."""
     import tensorflow as tf
 
-    x = tf.convert_to_tensor(x)
-    on_input = x.dtype.is_floating
+    # A model of one numeric input: the gradient with respect to it. Token ids, or several inputs (an encoder and a
+    # decoder): with respect to the sequence the first recurrent layer reads.
+    several = isinstance(x, list)
+    x = [tf.convert_to_tensor(part) for part in x] if several else tf.convert_to_tensor(x)
+    on_input = not several and x.dtype.is_floating
     directions = [layer.forward_layer, layer.backward_layer] if hasattr(layer, "forward_layer") else [layer]
     states: list[tuple[Any, bool]] = []
     originals = [direction.call for direction in directions]  # the class's own, before any twin
@@ -1216,7 +1231,7 @@ def gradients_and_states(model: Any, layer: Any, x: Any, y: Any, np: Any, keras:
     grad = tape.gradient(loss, x if on_input else watched[0])
     if grad is None:
         raise ValueError("no gradient reaches the input")
-    grad = np.asarray(grad, dtype="float64") * int(x.shape[0])
+    grad = np.asarray(grad, dtype="float64") * int((x[0] if several else x).shape[0])
     axes = tuple(range(2, grad.ndim))
     norms = (np.sqrt((grad**2).sum(axis=axes)) if axes else np.abs(grad)).mean(axis=0)
     rows = []
@@ -1241,12 +1256,14 @@ def look_inside(model: Any, x_val: Any, y_val: Any, sample: dict[str, Any] | Non
         inner = getattr(layer, "forward_layer", None)
         if inner is not None:
             found["wraps"] = type(inner).__name__[:200]
-        rows = min(LOOK_ROWS, len(x_val))
+        several = isinstance(x_val, list)  # an encoder-decoder: [source ids, decoder input]
+        rows = min(LOOK_ROWS, len(x_val[0] if several else x_val))
+        x_rows = [part[:rows] for part in x_val] if several else x_val[:rows]
         norms = states = None
         try:  # the NumPy twins, believed only when the model's prediction through them is Keras's own
             # the whole probe, as the influence checks already predicted it: no new trace of the predict function
             keras_own = keras.tree.map_structure(lambda out: out[:rows], model.predict_on_batch(x_val))
-            measured = gradients_and_states(model, layer, x_val[:rows], y_val[:rows], np, keras)
+            measured = gradients_and_states(model, layer, x_rows, y_val[:rows], np, keras)
             if measured.twins and same_prediction(measured.predicted, keras_own, np):
                 norms, states = measured.norms, measured.states
                 found["twins"] = measured.twins
@@ -1254,13 +1271,13 @@ def look_inside(model: Any, x_val: Any, y_val: Any, sample: dict[str, Any] | Non
             norms = states = None
         if norms is None:
             try:
-                norms, states, _, _ = gradients_and_states(model, layer, x_val[:rows], y_val[:rows], np)
+                norms, states, _, _ = gradients_and_states(model, layer, x_rows, y_val[:rows], np)
             except Exception:  # noqa: BLE001 - a figure we cannot draw for this model is left out, never a grade
                 norms, states = None, None
         if norms is not None and np.isfinite(norms).all():
             found["gradient"] = {"norms": norms[-LOOK_MAX_STEPS:].astype("float32"), "rows": rows,
                                  "first_step": int(max(len(norms) - LOOK_MAX_STEPS, 0)),
-                                 "embedded": not np.issubdtype(np.asarray(x_val).dtype, np.floating)}
+                                 "embedded": several or not np.issubdtype(np.asarray(x_val).dtype, np.floating)}
         if states is not None and np.isfinite(states).all():
             found["hidden"] = {"states": states[:LOOK_MAX_UNITS, -LOOK_MAX_STEPS:].astype("float32"),
                                "units": int(states.shape[0]), "first_step": int(max(states.shape[1] - LOOK_MAX_STEPS, 0))}

@@ -66,6 +66,16 @@ def functional_return_state() -> keras.Model:
     return model
 
 
+def encoder_decoder(kind: Any, mask_source: bool) -> keras.Model:
+    """seq2seq-dates' shape: an encoder whose final state starts a decoder; two inputs of token ids."""
+    source, target = tokens(), keras.Input(shape=(5,), dtype="int32")
+    _, *state = kind(6, return_state=True)(L.Embedding(VOCAB, 5, mask_zero=mask_source)(source))
+    steps = kind(6, return_sequences=True)(L.Embedding(CLASSES, 3)(target), initial_state=state)
+    model = keras.Model([source, target], L.Dense(CLASSES, activation="softmax")(steps))
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    return model
+
+
 MODELS: dict[str, Any] = {
     "simple_rnn": lambda: classify(L.SimpleRNN(8)),
     "simple_rnn_relu_no_bias": lambda: classify(L.SimpleRNN(8, activation="relu", use_bias=False)),
@@ -92,14 +102,21 @@ MODELS: dict[str, Any] = {
                                                       L.LSTM(6, go_backwards=True), inputs=tokens()),
     "masking_simple_rnn_sequences": lambda: classify(L.Masking(0.0), L.SimpleRNN(6, return_sequences=True),
                                                      L.GlobalAveragePooling1D()),
-    # Twins decline these layers (an activation they do not know, return_state): Keras's own path runs them.
-    "softsign_gru": lambda: classify(L.GRU(8, activation="softsign")),
     "return_state_lstm_then_gru": functional_return_state,
+    "encoder_decoder_lstm_masked": lambda: encoder_decoder(L.LSTM, True),
+    "encoder_decoder_gru": lambda: encoder_decoder(L.GRU, False),
+    # Twins decline this layer (an activation they do not know): Keras's own path runs it.
+    "softsign_gru": lambda: classify(L.GRU(8, activation="softsign")),
 }
 
 
-def data(model: keras.Model, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def data(model: keras.Model, rng: np.random.Generator) -> tuple[Any, np.ndarray]:
     rows = 64
+    if len(model.inputs) == 2:  # encoder-decoder: padded sources, teacher-forced decoder inputs, per-step targets
+        source = rng.integers(1, VOCAB, size=(rows, STEPS)).astype("int32")
+        for i, length in enumerate(rng.integers(3, STEPS + 1, size=rows)):
+            source[i, length:] = 0
+        return [source, rng.integers(0, CLASSES, size=(rows, 5)).astype("int32")], rng.integers(0, CLASSES, (rows, 5))
     if model.inputs[0].dtype == "int32":
         x = rng.integers(1, VOCAB, size=(rows, STEPS)).astype("int32")
         for i, length in enumerate(rng.integers(3, STEPS + 1, size=rows)):
@@ -128,7 +145,9 @@ def measure(name: str, build: Any, seed: int) -> dict[str, Any]:
     found = worker.look_inside(model, x, y[:worker.LOOK_ROWS], None, keras, np)
     fast_cpu = time.process_time() - started
     started = time.process_time()
-    norms, states, _, _ = worker.gradients_and_states(model, layer, x[:worker.LOOK_ROWS], y[:worker.LOOK_ROWS], np)
+    rows = worker.LOOK_ROWS
+    x_rows = [part[:rows] for part in x] if isinstance(x, list) else x[:rows]
+    norms, states, _, _ = worker.gradients_and_states(model, layer, x_rows, y[:rows], np)
     keras_cpu = time.process_time() - started
     ours_norms = np.asarray(found["gradient"]["norms"], dtype="float64")
     ours_states = np.asarray(found["hidden"]["states"], dtype="float64")

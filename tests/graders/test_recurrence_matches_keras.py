@@ -25,7 +25,8 @@ TWINS = {"simple_rnn": 1, "simple_rnn_relu_no_bias": 1, "gru": 1, "gru_reset_bef
          "lstm_regression": 1, "bidirectional_gru_then_gru": 3, "bidirectional_lstm_sum": 2,
          "bidirectional_simple_mul": 3, "stacked_three_kinds": 3, "conv_then_lstm": 1, "embedding_mask_gru": 1,
          "embedding_mask_bidirectional_lstm": 3, "embedding_mask_lstm_backwards": 1,
-         "masking_simple_rnn_sequences": 1, "softsign_gru": 0, "return_state_lstm_then_gru": 1}
+         "masking_simple_rnn_sequences": 1, "return_state_lstm_then_gru": 2, "encoder_decoder_lstm_masked": 2,
+         "encoder_decoder_gru": 2, "softsign_gru": 0}
 
 
 @pytest.fixture(scope="module")

@@ -208,12 +208,19 @@ def test_no_heldout_target_reaches_phase_b(tmp_path: Path) -> None:
 
 @pytest.mark.sandbox
 @pytest.mark.slow
-def test_the_reference_encoder_decoder_passes(pool: WorkerPool) -> None:
+def test_the_reference_encoder_decoder_passes(pool: WorkerPool, lesson: tuple[Any, PairSplit]) -> None:
     report = grade(load_grading(LESSON), SOLUTION, pool)
     assert report.status.value == "passed", report.summary
     assert report.metrics["heldout_accuracy"] >= 0.85 > 0.05 > report.metrics["baseline_accuracy"]
     assert report.metrics["heldout_char_accuracy"] > 0.95
-    assert "look_inside" not in report.plots  # two inputs: skipped, not crashed
+    # Look inside the encoder: the teacher-forced loss's gradient at every source step, and the encoder's state.
+    look = report.plots["look_inside"]
+    source_len = lesson[1].part("train")[0].shape[1]
+    assert look["gradient"]["layer"] == "LSTM" and look["gradient"]["embedded"] is True
+    assert look["gradient"]["steps"] == list(range(1, source_len + 1))
+    assert all(v >= 0 for v in look["gradient"]["norms"]) and max(look["gradient"]["norms"]) > 0
+    assert look["hidden"]["units"] == 64 and all(len(row) == source_len for row in look["hidden"]["states"])
+    assert 0 < report.timings["look_inside"] < 1.0 < report.timings["evaluate"]
 
 
 @pytest.mark.sandbox
