@@ -1,15 +1,17 @@
-"""Phase B's eager passes with and without the NumPy twins of recurrent layers (graders/recurrence.py), per lesson.
+"""Look-inside's gradient pass with and without the NumPy twins of recurrent layers (graders/recurrence.py), per
+lesson, beside phase B's integrity probes (which never run the twins).
 
 Run: /opt/rnnlab/venv/bin/python bench/twins.py [--repeats N] [lesson ...]
 Each lesson's reference solution is built by worker.build() (phase A's archive), loaded as phase B loads it and
 trained by phase B's own fit() for two epochs (the timing of these passes does not depend on how well it learnt);
-then, alternately, with and without twins, side by side in one process:
-- `mark_influence`: the integrity probes (does each recurrent, dropout or L2 layer take part in the prediction), on
-  64 public validation rows with targets, as phase B runs them after training;
-- look-inside's gradient pass (`gradients_and_states` on 32 rows; with twins, plus the check against Keras's
-  compiled prediction that look_inside() makes).
+then, alternately, side by side in one process:
+- look-inside's gradient pass (`gradients_and_states` on 32 rows) with twins (plus the check against Keras's
+  compiled prediction that look_inside() makes) and without (Keras's own eager pass);
+- `mark_influence`, the integrity probes (does each recurrent, dropout or L2 layer take part in the prediction), on
+  64 public validation rows with targets, as phase B runs them after training: Keras's own passes only (a graded
+  fact is never computed by a twin), measured here for scale.
 CPU seconds of this process (phase B's budget is CPU time); every repetition is printed, then the medians and the
-ratio without/with. One TensorFlow thread, as in a sandbox with one CPU. Whether the verdicts agree is printed too.
+ratio without/with. One TensorFlow thread, as in a sandbox with one CPU.
 """
 
 from __future__ import annotations
@@ -51,20 +53,14 @@ def cpu(run: Any) -> tuple[float, Any]:
 
 
 def measure(model: Any, probe: Any, targets: Any, repeats: int, keras: Any, np: Any,
-            worker: Any) -> tuple[dict[str, list[float]], bool]:
-    """CPU seconds of each pass, with and without twins, `repeats` times alternately; and whether every
-    mark_influence verdict was the same both ways."""
+            worker: Any) -> dict[str, list[float]]:
+    """CPU seconds of each pass, `repeats` times alternately."""
     layer = worker.first_recurrent(model)
     few = [p[:32] for p in probe] if isinstance(probe, list) else probe[:32]
-    times: dict[str, list[float]] = {"influence_twins": [], "influence_keras": [], "gradient_twins": [],
-                                     "gradient_keras": []}
-    same = True
+    times: dict[str, list[float]] = {"influence": [], "gradient_twins": [], "gradient_keras": []}
     for _ in range(repeats):
-        spent, ours = cpu(lambda: worker.mark_influence(model, probe, np, targets, keras))
-        times["influence_twins"].append(spent)
-        spent, theirs = cpu(lambda: worker.mark_influence(model, probe, np, targets, keras, twins=False))
-        times["influence_keras"].append(spent)
-        same = same and ours == theirs
+        spent, _ = cpu(lambda: worker.mark_influence(model, probe, np, targets, keras))
+        times["influence"].append(spent)
         if layer is not None:
             spent, _ = cpu(lambda: worker.same_prediction(
                 worker.gradients_and_states(model, layer, few, targets[:32], np, keras).predicted,
@@ -72,7 +68,7 @@ def measure(model: Any, probe: Any, targets: Any, repeats: int, keras: Any, np: 
             times["gradient_twins"].append(spent)
             spent, _ = cpu(lambda: worker.gradients_and_states(model, layer, few, targets[:32], np))
             times["gradient_keras"].append(spent)
-    return times, same
+    return times
 
 
 def main() -> None:
@@ -115,12 +111,12 @@ def main() -> None:
 
         probe, targets = head(x_val, 64), y_val[:64]
         model.predict_on_batch(probe)  # phase B has traced this shape before its probes
-        times, same = measure(model, probe, targets, args.repeats, keras, np, worker)
+        times = measure(model, probe, targets, args.repeats, keras, np, worker)
         med = {key: statistics.median(values) if values else float("nan") for key, values in times.items()}
-        row = (f"{slug}: mark_influence CPU {med['influence_keras']:.3f} s Keras / {med['influence_twins']:.3f} s "
-               f"twins (x{med['influence_keras'] / max(med['influence_twins'], 1e-9):.1f}, same verdicts: {same}); "
-               f"look-inside gradient pass {med['gradient_keras']:.3f} / {med['gradient_twins']:.3f} s "
-               f"(x{med['gradient_keras'] / max(med['gradient_twins'], 1e-9):.1f}); every run: "
+        row = (f"{slug}: look-inside gradient pass CPU {med['gradient_keras']:.3f} s Keras / "
+               f"{med['gradient_twins']:.3f} s twins "
+               f"(x{med['gradient_keras'] / max(med['gradient_twins'], 1e-9):.1f}); mark_influence (Keras only) "
+               f"{med['influence']:.3f} s; every run: "
                + ", ".join(f"{key} {[round(v, 3) for v in values]}" for key, values in times.items()))
         print(row, flush=True)
         rows.append(row)

@@ -156,7 +156,7 @@ def gradient_plot(look: LookInside) -> dict[str, Any] | None:
         return None
     cell = look.wraps if look.layer == "Bidirectional" else look.layer
     ratio = early_over_late(gradient.norms)
-    what = "the embedded character" if gradient.embedded else "the input"
+    what = "the embedded token (a character or a word)" if gradient.embedded else "the input"
     guide = (f"How strongly the loss reacts to {what} at each time step (the gradient's size, averaged over "
              f"{gradient.rows} validation rows): steps where the line is low hardly change the loss, so training "
              "learns little from them; a plain SimpleRNN's line falls steeply toward step 1 (the vanishing gradient), "

@@ -6,7 +6,13 @@ tracing the while loops into a graph costs as much. The same arithmetic on NumPy
 milliseconds. The worker wraps `forward`/`backward` as one differentiable TensorFlow op per layer, so the rest of
 the model (Dense, Embedding, ...) is still Keras's own, and it keeps the result only when the model's prediction
 through this path equals Keras's own compiled prediction (graders/worker.py `look_inside`): a layer this module
-does not reproduce exactly costs time (Keras's path is used), never a wrong figure.
+does not reproduce exactly costs time (Keras's path is used), never a wrong figure. Look-inside only: no graded
+fact is ever computed here (float32 sums in another order than TensorFlow's can differ, and a hostile model can
+be built to turn that difference into credit).
+
+Arithmetic: in the layer's own float32 (or float64), with Keras's order of additions (`Cell.bias_last`), so that
+rounding is the same as Keras's wherever the order of a sum is; `rounding_gap` measures how far that float32
+result is from exact (float64) arithmetic, and the worker declines a layer whose output depends on rounding.
 
 Keras's semantics reproduced (keras/src/backend/tensorflow/rnn.py, keras/src/layers/rnn/*.py, Keras 3):
 - gate blocks in kernel order: GRU [z, r, h], LSTM [i, f, c, o]; GRU's reset_after (bias rows input, recurrent)
@@ -37,13 +43,16 @@ def _sigmoid(x: Array) -> Array:
 ACTIVATIONS: dict[str, tuple[Any, Any]] = {
     "tanh": (np.tanh, lambda x: 1.0 - np.tanh(x) ** 2),
     "sigmoid": (_sigmoid, lambda x: _sigmoid(x) * (1.0 - _sigmoid(x))),
-    "hard_sigmoid": (lambda x: np.clip(x + 3.0, 0.0, 6.0) / 6.0, lambda x: ((x > -3.0) & (x < 3.0)) / 6.0),
+    "hard_sigmoid": (lambda x: np.clip(x + 3.0, 0.0, 6.0) / 6.0,
+                     lambda x: ((x > -3.0) & (x < 3.0)).astype(x.dtype) / 6.0),
     "relu": (lambda x: np.maximum(x, 0.0), lambda x: (x > 0.0).astype(x.dtype)),
     "linear": (lambda x: x, np.ones_like),
 }
 KINDS = {"SimpleRNN": 1, "GRU": 3, "LSTM": 4}  # gate blocks per kind
-# What one forward pass may keep for the backward one; past it the caller uses Keras's path (which keeps as much in
-# float32 on its tape): the look-inside pass must not be what pushes a phase B job over its memory limit.
+DTYPES = ("float32", "float64")  # the compute dtypes reproduced; bfloat16 / float16 round too coarsely to match
+# What the forward passes of one model pass may keep for the backward one, all layers together (the caller counts,
+# with `kept_bytes`); past it the caller uses Keras's path for the remaining layers: the look-inside pass must not
+# be what pushes a phase B job over its memory limit.
 MAX_KEPT_BYTES = 192 * 2**20
 
 
@@ -61,6 +70,7 @@ class Cell:
     reset_after: bool = True
     go_backwards: bool = False
     zero_output_for_mask: bool = False
+    bias_last: bool = False  # LSTM implementation 2 adds the bias after x W + h U; the others add it to x W first
 
     @property
     def units(self) -> int:
@@ -101,7 +111,8 @@ def cell_from_config(kind: str, config: dict[str, Any], weights: list[Array]) ->
                 raise Unsupported("bias shape")
             input_bias = bias
     return Cell(kind, kernel, recurrent, input_bias, recurrent_bias, activation, recurrent_activation, reset_after,
-                bool(config.get("go_backwards", False)), bool(config.get("zero_output_for_mask", False)))
+                bool(config.get("go_backwards", False)), bool(config.get("zero_output_for_mask", False)),
+                bias_last=kind == "LSTM" and config.get("implementation", 2) != 1)
 
 
 @dataclass
@@ -109,8 +120,9 @@ class Pass:
     """What the forward pass keeps for the backward one (per step, in reading order)."""
 
     cell: Cell
-    x: Array  # (rows, steps, features), reading order
-    mask: Array  # (rows, steps, 1) float 0/1, reading order
+    x: Array  # (rows, steps, features), reading order; None when nothing was kept
+    mask: Array  # (rows, steps, 1) float 0/1, reading order; None when nothing was kept
+    weights: tuple[Array, ...] = ()  # kernel, recurrent, input bias, recurrent bias in the pass's dtype
     states: list[Array] = field(default_factory=list)  # h before each step
     carries: list[Array] = field(default_factory=list)  # LSTM c before each step
     caches: list[tuple[Array, ...]] = field(default_factory=list)
@@ -118,7 +130,8 @@ class Pass:
 
 def _reading_order(cell: Cell, x: Array, mask: Array | None) -> tuple[Array, Array]:
     rows, steps = x.shape[:2]
-    keep = np.ones((rows, steps, 1)) if mask is None else np.asarray(mask, dtype="float64").reshape(rows, steps, 1)
+    keep = np.ones((rows, steps, 1), dtype=x.dtype) if mask is None else \
+        np.asarray(mask, dtype=x.dtype).reshape(rows, steps, 1)
     if cell.go_backwards:
         return x[:, ::-1], keep[:, ::-1]
     return x, keep
@@ -128,66 +141,101 @@ def state_count(cell: Cell) -> int:
     return 2 if cell.kind == "LSTM" else 1  # LSTM: [h, c]; the others: [h]
 
 
-def forward(cell: Cell, x: Array, mask: Array | None = None,
-            initial: list[Array] | None = None) -> tuple[Array, list[Array], Pass]:
+def kept_bytes(cell: Cell, rows: int, steps: int, dtype: str = "float64") -> int:
+    """What forward() holds over (rows, steps) inputs in `dtype`: what it keeps for backward() (inputs, mask,
+    states, the gates' values) plus the input projection and the outputs."""
+    units, width = cell.units, cell.kernel.shape[1]
+    gates = {"SimpleRNN": units, "GRU": 7 * units, "LSTM": 10 * units}[cell.kind]  # caches (LSTM: + its carries)
+    per_step = cell.kernel.shape[0] + 1 + width + 2 * units + gates
+    return int(np.dtype(dtype).itemsize) * rows * steps * per_step
+
+
+def forward(cell: Cell, x: Array, mask: Array | None = None, initial: list[Array] | None = None,
+            dtype: str = "float64", keep: bool = True) -> tuple[Array, list[Array], Pass]:
     """The layer's output for every step, (rows, steps, units), in reading order (reversed when go_backwards), as
     Keras's RNN returns it with return_sequences=True; its final states ([h] or LSTM's [h, c]); and what
-    backward() needs. `initial`: the states to start from (zeros when None)."""
-    x = np.asarray(x, dtype="float64")
+    backward() needs (nothing when not `keep`). `initial`: the states to start from (zeros when None). Computed in
+    `dtype` (one of DTYPES), with Keras's order of additions."""
+    if dtype not in DTYPES:
+        raise Unsupported(f"dtype {dtype}")
+    x = np.asarray(x, dtype=dtype)
     if x.ndim != 3 or x.shape[2] != cell.kernel.shape[0]:
         raise Unsupported("input shape")
-    x, keep = _reading_order(cell, x, mask)
+    x, mask_steps = _reading_order(cell, x, mask)
     rows, steps = x.shape[:2]
     units = cell.units
-    if 8 * rows * steps * (3 * cell.kernel.shape[1] + 10 * units + x.shape[2]) > MAX_KEPT_BYTES:
+    if keep and kept_bytes(cell, rows, steps, dtype) > MAX_KEPT_BYTES:
         raise Unsupported("too large to keep every step")
     act, _ = ACTIVATIONS[cell.activation]
     gate, _ = ACTIVATIONS[cell.recurrent_activation]
-    projected = x @ cell.kernel + cell.input_bias  # every step's input projection at once: (rows, steps, width)
-    h, c = np.zeros((rows, units)), np.zeros((rows, units))
+    kernel, recurrent, input_bias, recurrent_bias = weights = tuple(
+        w.astype(dtype) for w in (cell.kernel, cell.recurrent, cell.input_bias, cell.recurrent_bias))
+    projected = x @ kernel  # every step's input projection at once: (rows, steps, width)
+    if not cell.bias_last:
+        projected = projected + input_bias
+    h, c = np.zeros((rows, units), dtype=dtype), np.zeros((rows, units), dtype=dtype)
     if initial is not None:
         if len(initial) != state_count(cell) or any(np.shape(v) != (rows, units) for v in initial):
             raise Unsupported("initial state shape")
-        h = np.asarray(initial[0], dtype="float64")
-        c = np.asarray(initial[1], dtype="float64") if cell.kind == "LSTM" else c
-    run = Pass(cell, x, keep)
-    outputs = np.empty((rows, steps, units))
+        h = np.asarray(initial[0], dtype=dtype)
+        c = np.asarray(initial[1], dtype=dtype) if cell.kind == "LSTM" else c
+    run = Pass(cell, x if keep else None, mask_steps if keep else None, weights)
+    outputs = np.empty((rows, steps, units), dtype=dtype)
     for t in range(steps):
-        m = keep[:, t]
+        m = mask_steps[:, t]
         xp = projected[:, t]
-        run.states.append(h)
+        if keep:
+            run.states.append(h)
         if cell.kind == "SimpleRNN":
-            pre = xp + h @ cell.recurrent
+            pre = xp + h @ recurrent
             new_h = act(pre)
-            run.caches.append((pre,))
+            cache: tuple[Array, ...] = (pre,)
         elif cell.kind == "GRU":
             if cell.reset_after:
-                inner = h @ cell.recurrent + cell.recurrent_bias
+                inner = h @ recurrent + recurrent_bias
                 pre_z, pre_r = xp[:, :units] + inner[:, :units], xp[:, units:2 * units] + inner[:, units:2 * units]
                 z, r = gate(pre_z), gate(pre_r)
                 rec_h = inner[:, 2 * units:]
                 pre_h = xp[:, 2 * units:] + r * rec_h
             else:
-                inner = h @ cell.recurrent[:, :2 * units]
+                inner = h @ recurrent[:, :2 * units]
                 pre_z, pre_r = xp[:, :units] + inner[:, :units], xp[:, units:2 * units] + inner[:, units:]
                 z, r = gate(pre_z), gate(pre_r)
-                rec_h = (r * h) @ cell.recurrent[:, 2 * units:]
+                rec_h = (r * h) @ recurrent[:, 2 * units:]
                 pre_h = xp[:, 2 * units:] + rec_h
             hh = act(pre_h)
             new_h = z * h + (1.0 - z) * hh
-            run.caches.append((pre_z, pre_r, pre_h, z, r, hh, rec_h))
+            cache = (pre_z, pre_r, pre_h, z, r, hh, rec_h)
         else:  # LSTM
-            pre = xp + h @ cell.recurrent
+            pre = xp + h @ recurrent
+            if cell.bias_last:
+                pre = pre + input_bias
             pi, pf, pc, po = (pre[:, k * units:(k + 1) * units] for k in range(4))
             i, f, g, o = gate(pi), gate(pf), act(pc), gate(po)
             new_c = f * c + i * g
             new_h = o * act(new_c)
-            run.carries.append(c)
-            run.caches.append((pi, pf, pc, po, i, f, g, o, new_c))
+            if keep:
+                run.carries.append(c)
+            cache = (pi, pf, pc, po, i, f, g, o, new_c)
             c = m * new_c + (1.0 - m) * c
+        if keep:
+            run.caches.append(cache)
         h = m * new_h + (1.0 - m) * h
         outputs[:, t] = h if not cell.zero_output_for_mask else m * h
     return outputs, ([h, c] if cell.kind == "LSTM" else [h]), run
+
+
+def rounding_gap(cell: Cell, x: Array, mask: Array | None, initial: list[Array] | None, outputs: Array,
+                 finals: list[Array]) -> float:
+    """How far `outputs` and `finals` (forward() in float32) are from exact arithmetic (float64, nothing kept), the
+    largest |float32 - exact| / (1 + |exact|) over every output and state: about 1e-7 for a layer whose output does
+    not hang on rounding, up to 1 for one built to cancel (a bias of 2**23 erasing the input in float32). Any other
+    order of the same float32 sums (as TensorFlow's) lands about as far from exact: a small gap means the twin's
+    float32 and Keras's agree."""
+    exact, exact_finals, _ = forward(cell, x, mask, initial, dtype="float64", keep=False)
+    gap = max(float(np.max(np.abs(np.asarray(a, dtype="float64") - b) / (1.0 + np.abs(b)), initial=0.0))
+              for a, b in zip((outputs, *finals), (exact, *exact_finals), strict=True))
+    return gap if np.isfinite(gap) else float("inf")
 
 
 def backward(run: Pass, d_outputs: Array, d_final: list[Array | None] | None = None) -> tuple[Array, list[Array]]:
@@ -195,18 +243,23 @@ def backward(run: Pass, d_outputs: Array, d_final: list[Array | None] | None = N
     d loss / d outputs (in the reading order forward() returned them in) and d loss / d final states (None: the
     final states were not used)."""
     cell = run.cell
+    if run.x is None:
+        raise ValueError("forward() kept nothing for a backward pass (keep=False)")
     units = cell.units
+    kernel, recurrent, _, _ = run.weights
+    dtype = run.x.dtype
     _, d_act = ACTIVATIONS[cell.activation]
     _, d_gate = ACTIVATIONS[cell.recurrent_activation]
-    d_outputs = np.asarray(d_outputs, dtype="float64")
+    d_outputs = np.asarray(d_outputs, dtype=dtype)
     rows, steps = run.x.shape[:2]
-    d_projected = np.empty((rows, steps, cell.kernel.shape[1]))
-    dh, dc = np.zeros((rows, units)), np.zeros((rows, units))  # d loss / d state after step t (from later steps)
+    d_projected = np.empty((rows, steps, kernel.shape[1]), dtype=dtype)
+    # d loss / d state after step t (from later steps)
+    dh, dc = np.zeros((rows, units), dtype=dtype), np.zeros((rows, units), dtype=dtype)
     finals = list(d_final or []) + [None, None]
     if finals[0] is not None:
-        dh = dh + np.asarray(finals[0], dtype="float64")
+        dh = dh + np.asarray(finals[0], dtype=dtype)
     if cell.kind == "LSTM" and finals[1] is not None:
-        dc = dc + np.asarray(finals[1], dtype="float64")
+        dc = dc + np.asarray(finals[1], dtype=dtype)
     act = ACTIVATIONS[cell.activation][0]
     for t in range(steps - 1, -1, -1):
         m = run.mask[:, t]
@@ -217,7 +270,7 @@ def backward(run: Pass, d_outputs: Array, d_final: list[Array | None] | None = N
             (pre,) = run.caches[t]
             d_pre = d_new * d_act(pre)
             d_projected[:, t] = d_pre
-            dh = dh + d_pre @ cell.recurrent.T
+            dh = dh + d_pre @ recurrent.T
         elif cell.kind == "GRU":
             pre_z, pre_r, pre_h, z, r, hh, rec_h = run.caches[t]
             d_pre_h = d_new * (1.0 - z) * d_act(pre_h)
@@ -226,11 +279,11 @@ def backward(run: Pass, d_outputs: Array, d_final: list[Array | None] | None = N
             if cell.reset_after:
                 d_pre_r = d_pre_h * rec_h * d_gate(pre_r)
                 d_inner = np.concatenate([d_pre_z, d_pre_r, d_pre_h * r], axis=1)
-                dh = dh + d_inner @ cell.recurrent.T
+                dh = dh + d_inner @ recurrent.T
             else:
-                d_rh = d_pre_h @ cell.recurrent[:, 2 * units:].T
+                d_rh = d_pre_h @ recurrent[:, 2 * units:].T
                 d_pre_r = d_rh * h * d_gate(pre_r)
-                dh = dh + d_rh * r + np.concatenate([d_pre_z, d_pre_r], axis=1) @ cell.recurrent[:, :2 * units].T
+                dh = dh + d_rh * r + np.concatenate([d_pre_z, d_pre_r], axis=1) @ recurrent[:, :2 * units].T
             d_projected[:, t] = np.concatenate([d_pre_z, d_pre_r, d_pre_h], axis=1)
         else:  # LSTM
             pi, pf, pc, po, i, f, g, o, new_c = run.caches[t]
@@ -239,6 +292,6 @@ def backward(run: Pass, d_outputs: Array, d_final: list[Array | None] | None = N
             d_pre = np.concatenate([d_new_c * g * d_gate(pi), d_new_c * run.carries[t] * d_gate(pf),
                                     d_new_c * i * d_act(pc), d_new * act(new_c) * d_gate(po)], axis=1)
             d_projected[:, t] = d_pre
-            dh = dh + d_pre @ cell.recurrent.T
-    dx = d_projected @ cell.kernel.T
+            dh = dh + d_pre @ recurrent.T
+    dx = d_projected @ kernel.T
     return (dx[:, ::-1] if cell.go_backwards else dx), ([dh, dc] if cell.kind == "LSTM" else [dh])

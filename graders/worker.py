@@ -446,9 +446,15 @@ def make_cases(job: dict[str, Any], np: Any) -> dict[str, Any]:
 # ---------------------------------------------------------------- NumPy twins of the stock recurrent layers
 
 # Eager TensorFlow runs a recurrent layer one Python-dispatched step at a time (~4 ms a step for a GRU on 32 rows);
-# phase B's eager passes (the influence checks, look-inside) run each stock SimpleRNN/GRU/LSTM as one op computed by
-# graders/recurrence.py instead, and only after the model through the twins has predicted what Keras's own compiled
-# model predicts on the same rows (twins_agree, or look_inside's check). A layer a twin declines runs as Keras's.
+# look-inside's gradient pass runs each stock SimpleRNN/GRU/LSTM as one op computed by graders/recurrence.py instead,
+# and believes the figures only when the model through the twins has predicted what Keras's own compiled model
+# predicts on the same rows. A layer a twin declines runs as Keras's.
+# Never for a graded fact: the integrity checks (mark_influence) run Keras's own layers. A float32 sum added in
+# another order than TensorFlow's can differ, and a model can be built (frozen Constant initializers, a cancelling
+# bias) whose layer is a constant in Keras's arithmetic and a function of the input in another; whatever checks
+# the twin passed, such a layer must not earn credit through it. Look-inside figures are feedback on the learner's
+# own model: at worst a wrong plot of it, and the checks below make that unlikely too.
+ROUNDING_TOLERANCE = 1e-5  # recurrence.rounding_gap past which a layer's output hangs on rounding: Keras's own runs
 
 
 @contextlib.contextmanager
@@ -467,12 +473,15 @@ def calling(layer: Any, call: Any) -> Iterator[None]:
 
 def numpy_cell(direction: Any, keras: Any) -> Any:
     """The NumPy twin (graders/recurrence.py) of a stock SimpleRNN/GRU/LSTM layer, or None: a subclass, ConvLSTM,
-    a custom cell, stateful or an activation it does not know run as Keras's own."""
+    a custom cell, stateful, an activation it does not know, or a dtype policy other than plain float32 / float64
+    (bfloat16 and mixed float16 round in ways the twin does not reproduce) run as Keras's own."""
     import recurrence
 
     kinds = {keras.layers.SimpleRNN: "SimpleRNN", keras.layers.GRU: "GRU", keras.layers.LSTM: "LSTM"}
     kind = kinds.get(type(direction))
     if kind is None or not direction.built:
+        return None
+    if direction.compute_dtype not in recurrence.DTYPES or direction.variable_dtype != direction.compute_dtype:
         return None
     try:
         config = {**direction.get_config(), "zero_output_for_mask": bool(direction.zero_output_for_mask)}
@@ -481,22 +490,34 @@ def numpy_cell(direction: Any, keras: Any) -> Any:
         return None
 
 
-def numpy_sequences(cell: Any, sequences: Any, mask: Any, initial: list[Any] | None = None) -> tuple[Any, list[Any]]:
+def numpy_sequences(cell: Any, sequences: Any, mask: Any, initial: list[Any] | None, dtype: str,
+                    budget: dict[str, Any]) -> tuple[Any, list[Any]]:
     """Every step's output of `cell` over `sequences` (reading order) and its final states, starting from
-    `initial` (zeros when None), as one TensorFlow op whose gradient with respect to the sequences and the initial
-    states is recurrence.backward: the tape sees one op per layer instead of ~70 per step."""
+    `initial` (zeros when None), computed in `dtype`, as one TensorFlow op whose gradient with respect to the
+    sequences and the initial states is recurrence.backward: the tape sees one op per layer instead of ~70 per step.
+    recurrence.Unsupported (Keras's own path answers) when the output hangs on rounding (ROUNDING_TOLERANCE), or
+    when what it keeps for the backward pass would pass what is left of budget["kept"] (bytes, all layers of the
+    pass together)."""
     import numpy as np
     import recurrence
     import tensorflow as tf
 
     keep = None if mask is None else np.asarray(mask)
     starts = [] if initial is None else [tf.convert_to_tensor(v) for v in initial]
+    values = np.asarray(sequences)
+    kept = recurrence.kept_bytes(cell, values.shape[0], values.shape[1] if values.ndim > 1 else 0, dtype)
+    if kept > budget["kept"]:
+        raise recurrence.Unsupported("past the pass's memory budget")
+    with np.errstate(all="ignore"):  # a diverged model's overflow is the check's to catch, not the log's to show
+        start_values = [v.numpy() for v in starts] or None
+        outputs, finals, run = recurrence.forward(cell, values, keep, start_values, dtype=dtype)
+        if dtype != "float64" and not recurrence.rounding_gap(cell, values, keep, start_values, outputs,
+                                                              finals) <= ROUNDING_TOLERANCE:
+            raise recurrence.Unsupported("an output that hangs on rounding")
+    budget["kept"] -= kept
 
     @tf.custom_gradient
     def through(seq: Any, *start: Any) -> Any:
-        with np.errstate(all="ignore"):  # a diverged model's overflow is the check's to catch, not the log's to show
-            outputs, finals, run = recurrence.forward(cell, seq.numpy(), keep, [v.numpy() for v in start] or None)
-
         def grad(*upstream: Any) -> Any:
             d_outputs, *d_finals = (None if u is None else u.numpy() for u in upstream)
             if d_outputs is None:
@@ -506,7 +527,7 @@ def numpy_sequences(cell: Any, sequences: Any, mask: Any, initial: list[Any] | N
             return [tf.convert_to_tensor(d_seq, dtype=seq.dtype),
                     *(tf.convert_to_tensor(d, dtype=v.dtype) for d, v in zip(d_start, start, strict=False))]
 
-        return [tf.convert_to_tensor(v, dtype=seq.dtype) for v in (outputs, *finals)], grad
+        return [tf.convert_to_tensor(v, dtype=dtype) for v in (outputs, *finals)], grad
 
     every, *finals = through(sequences, *starts)
     return every, finals
@@ -526,21 +547,31 @@ def stock_recurrent(model: Any, keras: Any) -> list[Any]:
     return list(found.values())
 
 
+def call_arguments(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, list[Any] | None, Any]:
+    """(sequences, initial states or None, mask or None) of a call to a Keras RNN layer's `call(sequences,
+    initial_state=None, mask=None, training=False)`, however they were passed."""
+    sequences = args[0] if args else kwargs.get("sequences", kwargs.get("inputs"))
+    initial = kwargs.get("initial_state", args[1] if len(args) > 1 else None)
+    if initial is not None and not isinstance(initial, (list, tuple)):
+        initial = [initial]
+    return sequences, None if initial is None else list(initial), kwargs.get("mask", args[2] if len(args) > 2 else None)
+
+
 def twin_call(direction: Any, keras: Any, original: Any, seen: dict[str, Any]) -> Any:
     """A `call` for `direction` that computes with its NumPy twin (its weights read at each call), or with
-    `original` when the twin declines (a layer graders/recurrence.py does not know). seen["twins"] counts the calls
-    a twin answered."""
+    `original` when the twin declines (a layer graders/recurrence.py does not know, an output that hangs on
+    rounding, the pass's memory budget spent). seen["twins"] counts the calls a twin answered."""
+    import recurrence
 
     def call(*args: Any, **kwargs: Any) -> Any:
-        sequences = args[0] if args else kwargs.get("sequences", kwargs.get("inputs"))
-        initial = kwargs.get("initial_state", args[1] if len(args) > 1 else None)
-        if initial is not None and not isinstance(initial, (list, tuple)):
-            initial = [initial]
+        sequences, initial, mask = call_arguments(args, kwargs)
         cell = numpy_cell(direction, keras)
         if cell is None:
             return original(*args, **kwargs)
-        every, finals = numpy_sequences(cell, sequences, kwargs.get("mask", args[2] if len(args) > 2 else None),
-                                        None if initial is None else list(initial))
+        try:
+            every, finals = numpy_sequences(cell, sequences, mask, initial, direction.compute_dtype, seen)
+        except recurrence.Unsupported:
+            return original(*args, **kwargs)
         seen["twins"] = seen.get("twins", 0) + 1
         seen.setdefault("every", {})[id(direction)] = every  # every step's output, for a caller that records
         output = every if direction.return_sequences else every[:, -1]
@@ -553,8 +584,10 @@ def twin_call(direction: Any, keras: Any, original: Any, seen: dict[str, Any]) -
 def numpy_twins(model: Any, keras: Any, active: bool = True) -> Iterator[dict[str, Any]]:
     """For the block's eager calls, the model's stock recurrent layers compute with their NumPy twins (nothing
     changes when not `active`). Never around a call that may trace a tf.function: a twin reads concrete values.
-    Yields the counter of twin calls."""
-    seen: dict[str, Any] = {"twins": 0}
+    Yields the counter of twin calls; the block's twins keep at most recurrence.MAX_KEPT_BYTES together."""
+    import recurrence
+
+    seen: dict[str, Any] = {"twins": 0, "kept": recurrence.MAX_KEPT_BYTES}
     with contextlib.ExitStack() as stack:
         if active:
             for direction in stock_recurrent(model, keras):
@@ -575,16 +608,6 @@ def same_prediction(ours: Any, keras_own: Any, np: Any) -> bool:
         if a.shape != b.shape or not np.allclose(a, b, rtol=1e-3, atol=1e-4 * scale):
             return False
     return True
-
-
-def twins_agree(model: Any, probe: Any, keras_own: Any, keras: Any, np: Any) -> bool:
-    """Whether the model through its NumPy twins predicts `keras_own` (Keras's compiled prediction of `probe`)."""
-    try:
-        with numpy_twins(model, keras) as seen:
-            ours = model(probe, training=False)
-        return bool(seen["twins"]) and same_prediction(ours, keras_own, np)
-    except Exception:  # noqa: BLE001 - a twin that fails is not used
-        return False
 
 
 # ---------------------------------------------------------------- evaluate phase (no learner code here)
@@ -884,15 +907,13 @@ def layer_matters(model: Any, layer: Any, probe: Any, targets: Any, base: Any, k
     return bool(np.sqrt(np.mean((moved - base) ** 2)) >= ABLATION_SHARE * error)
 
 
-def mark_influence(model: Any, probe: Any, np: Any, targets: Any = None, keras: Any = None,
-                   twins: bool = True) -> list[dict[str, Any]]:
+def mark_influence(model: Any, probe: Any, np: Any, targets: Any = None, keras: Any = None) -> list[dict[str, Any]]:
     """Layer facts where each recurrent layer says whether it matters. Its output must differ between public
     rows (a constant carries nothing), when its weights are disturbed (noise of sd 1) the model's output on
     those rows must move, and with its output replaced by its mean over the rows the predictions must move by a
     share of the model's error (`layer_matters`). A GRU multiplied by 0 beside a linear path fails the second, a
     GRU frozen at all-zero weights the first, a GRU scaled by 1e-3 beside a network that does the work the third;
-    none earns "uses a recurrent layer" credit. The eager passes run the NumPy twins (`twins`) when they agree
-    with Keras on the probe."""
+    none earns "uses a recurrent layer" credit. Every pass is Keras's own (never the NumPy twins: see above)."""
     objects: list[Any] = []
     layers = flatten_layers(model, objects)
     try:
@@ -901,16 +922,12 @@ def mark_influence(model: Any, probe: Any, np: Any, targets: Any = None, keras: 
         return layers
     if not np.isfinite(base).all():  # a diverged model: the finite-predictions check speaks for it
         return layers
-    # The eager passes below run the stock recurrent layers as their NumPy twins when, on these rows, the model
-    # through the twins predicts what Keras's compiled model does: the same checks, in milliseconds per pass.
-    twins = twins and keras is not None and twins_agree(model, probe, base, keras, np)
     rng = np.random.default_rng(0)
     for entry, layer in zip(layers, objects, strict=True):
         if entry["class"] not in RECURRENT and entry.get("wraps") not in RECURRENT:
             continue
-        with numpy_twins(model, keras, twins):
-            unused = layer_output_varies(model, layer, probe, np) is False or (
-                targets is not None and layer_matters(model, layer, probe, targets, base, keras, np) is False)
+        unused = layer_output_varies(model, layer, probe, np) is False or (
+            targets is not None and layer_matters(model, layer, probe, targets, base, keras, np) is False)
         if unused:
             entry["influential"] = False
             continue
@@ -927,8 +944,7 @@ def mark_influence(model: Any, probe: Any, np: Any, targets: Any = None, keras: 
         finally:
             for w, value in zip(weights, saved, strict=True):
                 w.assign(value)
-    with numpy_twins(model, keras, twins):
-        mark_regularisation(model, layers, objects, probe, targets, base, keras, np)
+    mark_regularisation(model, layers, objects, probe, targets, base, keras, np)
     return layers
 
 
@@ -1138,12 +1154,13 @@ def first_recurrent(model: Any) -> Any:
 
 
 def sequence_copy(direction: Any) -> Any:
-    """The recurrent layer itself when it returns every state, else a copy with the same weights that does
-    (masked steps hold the last state, so the copy's final step is the original's output)."""
+    """The recurrent layer itself when it returns every state, else a copy with the same weights that does: called
+    with the same initial state and mask, its final step is the original's output (a masked step repeats the last
+    output, or is zeros where zero_output_for_mask says so, in the copy as in the original)."""
     if direction.return_sequences and not direction.return_state:
         return direction
     config = {**direction.get_config(), "return_sequences": True, "return_state": False, "stateful": False,
-              "zero_output_for_mask": False}
+              "zero_output_for_mask": bool(direction.zero_output_for_mask)}
     config.pop("name", None)
     return type(direction).from_config(config)
 
@@ -1196,15 +1213,14 @@ def gradients_and_states(model: Any, layer: Any, x: Any, y: Any, np: Any, keras:
                     out = original(*args, **kwargs)
                     states.append((out, direction.go_backwards))
                     return out
-                sequences = args[0] if args else kwargs.get("sequences", kwargs.get("inputs"))
-                mask = kwargs.get("mask")
+                sequences, initial, mask = call_arguments(args, kwargs)
                 if not copy.built:
                     copy.build(tuple(sequences.shape))
                     copy.set_weights(direction.get_weights())
                 if direction.return_state:  # rare: the original answers, the copy only shows its states
-                    states.append((copy(sequences, mask=mask), direction.go_backwards))
+                    states.append((copy(sequences, mask=mask, initial_state=initial), direction.go_backwards))
                     return original(*args, **kwargs)
-                every = copy(sequences, mask=mask)
+                every = copy(sequences, mask=mask, initial_state=initial)
                 states.append((every, direction.go_backwards))
                 return every[:, -1]
 
@@ -1259,7 +1275,7 @@ def look_inside(model: Any, x_val: Any, y_val: Any, sample: dict[str, Any] | Non
         several = isinstance(x_val, list)  # an encoder-decoder: [source ids, decoder input]
         rows = min(LOOK_ROWS, len(x_val[0] if several else x_val))
         x_rows = [part[:rows] for part in x_val] if several else x_val[:rows]
-        norms = states = None
+        norms = states = keras_own = None
         try:  # the NumPy twins, believed only when the model's prediction through them is Keras's own
             # the whole probe, as the influence checks already predicted it: no new trace of the predict function
             keras_own = keras.tree.map_structure(lambda out: out[:rows], model.predict_on_batch(x_val))
@@ -1269,9 +1285,11 @@ def look_inside(model: Any, x_val: Any, y_val: Any, sample: dict[str, Any] | Non
                 found["twins"] = measured.twins
         except Exception:  # noqa: BLE001 - a twin that fails is Keras's path's to answer
             norms = states = None
-        if norms is None:
-            try:
-                norms, states, _, _ = gradients_and_states(model, layer, x_rows, y_val[:rows], np)
+        if norms is None and keras_own is not None:
+            try:  # Keras's own layers; its figures too are shown only if that pass predicts what the model does
+                measured = gradients_and_states(model, layer, x_rows, y_val[:rows], np)
+                if same_prediction(measured.predicted, keras_own, np):
+                    norms, states = measured.norms, measured.states
             except Exception:  # noqa: BLE001 - a figure we cannot draw for this model is left out, never a grade
                 norms, states = None, None
         if norms is not None and np.isfinite(norms).all():

@@ -2,10 +2,11 @@
 
 Executed as a script by test_redteam_twins.py, so that the pytest process never imports TensorFlow. Each case is a
 model a learner could save (built-in layers, initializers, dtype policies); it is saved, loaded with safe_mode, and
-measured with the worker's own functions, with the twins (as phase B runs) and without them (Keras's own eager
-passes, the ground truth). One JSON line per case: whether the twins were believed, the influence verdicts both
-ways, the look-inside figures' largest differences, and for the robustness cases the time and whether every patched
-`call` was put back.
+measured with the worker's own functions: the integrity verdicts (mark_influence, counting the twins' forward
+passes it makes: none), look-inside (the twins where they are believed) against Keras's own eager pass and against
+the plain gradient. One JSON line per case: the verdicts, the twin passes in them, how many layers look-inside ran
+as twins, the look-inside figures' largest differences, and for the robustness cases the time and whether every
+patched `call` was put back.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ tf.config.threading.set_inter_op_parallelism_threads(1)
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
+import recurrence  # noqa: E402
 import worker  # noqa: E402
 
 L = keras.layers
@@ -209,13 +211,22 @@ def measure(name: str, build: Any, kind: str, seed: int, folder: str) -> dict[st
         model.fit(x[:64], y[:64], epochs=2, batch_size=16, verbose=0, shuffle=False)
     probe, targets = x[64:], y[64:]
     base = np.asarray(model.predict_on_batch(probe), dtype="float64")
-    agree = worker.twins_agree(model, probe, base, keras, np)
-    started = time.process_time()
-    ours = worker.mark_influence(model, probe, np, targets, keras)
-    twins_cpu = time.process_time() - started
-    theirs = worker.mark_influence(model, probe, np, targets, keras, twins=False)
-    row: dict[str, Any] = {"name": name, "agree": agree, "twins": verdicts(ours), "keras": verdicts(theirs),
-                           "same": ours == theirs, "twins_cpu": round(twins_cpu, 3),
+    twin_passes: list[int] = []
+    true_forward = recurrence.forward
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        twin_passes.append(1)
+        return true_forward(*args, **kwargs)
+
+    recurrence.forward = counted
+    try:
+        started = time.process_time()
+        layers = worker.mark_influence(model, probe, np, targets, keras)
+        cpu = time.process_time() - started
+    finally:
+        recurrence.forward = true_forward
+    row: dict[str, Any] = {"name": name, "verdicts": verdicts(layers), "twin_passes": len(twin_passes),
+                           "cpu": round(cpu, 3),
                            "rmse": float(np.sqrt(np.mean((base - worker._like_outputs(targets, base, np)) ** 2))),
                            "scale": float(np.abs(base).max())}
     layer = worker.first_recurrent(model)
@@ -249,14 +260,15 @@ def measure(name: str, build: Any, kind: str, seed: int, folder: str) -> dict[st
 def robustness(folder: str) -> list[dict[str, Any]]:
     rows = []
     rng = np.random.default_rng(7)
-    # thousands of steps from a 12-step input: the twins' Python loop, and the kept-bytes cap
+    # thousands of steps from a 12-step input: the twins' Python loop in look-inside's pass
     for size in (400,):
         model = classify(L.UpSampling1D(size), L.GRU(4))
         x, y = data("numbers", rng)
-        probe = x[:64]
         started, cpu = time.monotonic(), time.process_time()
-        layers = worker.mark_influence(model, probe, np, y[:64], keras)
-        rows.append({"name": f"upsampled_{size * STEPS}_steps", "verdicts": verdicts(layers),
+        found = worker.look_inside(model, x[:64], y[:64], None, keras, np)
+        rows.append({"name": f"upsampled_{size * STEPS}_steps", "look_twins": found.get("twins", 0),
+                     "steps": len(found.get("gradient", {}).get("norms", [])) + found.get("gradient", {}).get(
+                         "first_step", 0),
                      "seconds": round(time.monotonic() - started, 2), "cpu": round(time.process_time() - cpu, 2),
                      "left_patched": patched(model)})
     # NaN weights: nothing crashes, nothing is left patched
@@ -280,16 +292,17 @@ def robustness(folder: str) -> list[dict[str, Any]]:
 def kept_bytes() -> dict[str, Any]:
     """What one look-inside pass through the twins keeps for its backward pass, over all layers, against the cap
     recurrence.MAX_KEPT_BYTES (scaled down here, so the case costs megabytes: the arithmetic is the same). Measured
-    at full scale: 4 stacked GRU(16) over 2280 steps (UpSampling1D(190) of 12) grow the peak RSS by 541 MiB, one by
-    165 MiB; phase B's lessons allow 1536 MiB in all."""
-    import recurrence
-
+    at full scale before the cap was one per pass: 4 stacked GRU(16) over 2280 steps (UpSampling1D(190) of 12) grew
+    the peak RSS by 541 MiB, one by 165 MiB; phase B's lessons allow 1536 MiB in all. `estimates`: what each layer
+    would keep (recurrence.kept_bytes), so that the premise (one fits the cap, all four do not) is checked."""
     cap, true_forward, kept = recurrence.MAX_KEPT_BYTES, recurrence.forward, []
     recurrence.MAX_KEPT_BYTES = 8 * 2**20
 
     def counting(cell: Any, x: Any, *args: Any, **kwargs: Any) -> Any:
         out = true_forward(cell, x, *args, **kwargs)
         run = out[-1]
+        if run.x is None:  # a pass that keeps nothing (the rounding check's exact arithmetic)
+            return out
         kept.append(sum(a.nbytes for a in (run.x, run.mask, *run.states, *run.carries)
                         for a in ([a] if hasattr(a, "nbytes") else []))
                     + sum(a.nbytes for cache in run.caches for a in cache))
@@ -298,13 +311,16 @@ def kept_bytes() -> dict[str, Any]:
     recurrence.forward = counting
     try:
         stack = [L.GRU(16, return_sequences=True) for _ in range(3)]
-        model = classify(L.UpSampling1D(6), *stack, L.GRU(16))
+        model = classify(L.UpSampling1D(12), *stack, L.GRU(16))
         x, y = data("numbers", np.random.default_rng(3), rows=32)
         measured = worker.gradients_and_states(model, worker.first_recurrent(model), x, y, np, keras)
+        layers = [layer for layer in model.layers if isinstance(layer, L.GRU)]
+        estimates = [recurrence.kept_bytes(worker.numpy_cell(layer, keras), 32, 12 * STEPS, "float32")
+                     for layer in layers]
     finally:
         recurrence.forward, recurrence.MAX_KEPT_BYTES = true_forward, cap
     return {"name": "kept_bytes", "twins": measured.twins, "layers_kept": kept, "total": sum(kept),
-            "cap": 8 * 2**20}
+            "estimates": estimates, "cap": 8 * 2**20}
 
 
 def main() -> None:

@@ -141,7 +141,69 @@ def test_weights_of_the_wrong_shape_are_declined() -> None:
 
 def test_a_pass_too_large_to_keep_is_declined_before_it_allocates() -> None:
     twin = cell("LSTM", np.random.default_rng(0))
-    steps = recurrence.MAX_KEPT_BYTES // (8 * 32 * (3 * 4 * UNITS + 10 * UNITS + FEATURES)) + 1
+    steps = recurrence.MAX_KEPT_BYTES // recurrence.kept_bytes(twin, 32, 1) + 1
     x = np.lib.stride_tricks.as_strided(np.zeros(1), shape=(32, steps, FEATURES), strides=(0, 0, 0))  # no memory
     with pytest.raises(recurrence.Unsupported, match="too large"):
         recurrence.forward(twin, x)
+
+
+@pytest.mark.parametrize(("kind", "options"), OPTIONS)
+def test_float32_is_float64_rounded_and_keeps_its_dtype(kind: str, options: dict[str, Any]) -> None:
+    """A layer's own float32 arithmetic: the outputs, states and gradients stay float32 (never silently float64,
+    which would keep what Keras's float32 rounds away) and are within float32 rounding of exact arithmetic."""
+    rng = np.random.default_rng(3 + len(options))
+    twin = cell(kind, rng, **options)
+    x = rng.normal(size=(ROWS, STEPS, FEATURES))
+    upstream = rng.normal(size=(ROWS, STEPS, UNITS))
+    exact, exact_finals, exact_run = recurrence.forward(twin, x)
+    single, finals, run = recurrence.forward(twin, x, dtype="float32")
+    assert single.dtype == np.float32 and all(f.dtype == np.float32 for f in finals)
+    np.testing.assert_allclose(single, exact, atol=1e-5)
+    d_single, d_start = recurrence.backward(run, upstream)
+    d_exact, _ = recurrence.backward(exact_run, upstream)
+    assert d_single.dtype == np.float32 and all(d.dtype == np.float32 for d in d_start)
+    np.testing.assert_allclose(d_single, d_exact, rtol=1e-4, atol=1e-5)
+    assert recurrence.rounding_gap(twin, x, None, None, single, finals) < 1e-6
+
+
+def test_an_output_that_hangs_on_rounding_has_a_large_gap() -> None:
+    """h_t = relu(0.05 x_t + 2**23 - h_{t-1}): float32 (spacing 1 at 2**23) erases the input, so every output is a
+    constant; exact arithmetic keeps it. The gap says so, whatever the order of the sum."""
+    weights = [np.full((1, 1), 0.05), np.full((1, 1), -1.0), np.full(1, 2.0**23)]
+    twin = recurrence.cell_from_config("SimpleRNN", {"activation": "relu"}, weights)
+    x = np.random.default_rng(0).normal(size=(8, 12, 1))
+    single, finals, _ = recurrence.forward(twin, x, dtype="float32")
+    exact, _, _ = recurrence.forward(twin, x)
+    assert np.ptp(single[:, -1]) == 0.0 and np.ptp(exact[:, -1]) > 0.01  # the premise: a constant in float32 only
+    assert recurrence.rounding_gap(twin, x, None, None, single, finals) > 1e-3
+
+
+def test_bfloat16_and_other_dtypes_are_declined() -> None:
+    twin = cell("GRU", np.random.default_rng(0))
+    with pytest.raises(recurrence.Unsupported, match="dtype"):
+        recurrence.forward(twin, np.zeros((2, 3, FEATURES)), dtype="float16")
+
+
+def test_the_lstm_adds_its_bias_where_keras_does() -> None:
+    """Keras's LSTM implementation 2 (the default) computes (x W + h U) + b, implementation 1 (x W + b) + h U."""
+    rng = np.random.default_rng(1)
+    weights = [rng.normal(size=(FEATURES, 4 * UNITS)), rng.normal(size=(UNITS, 4 * UNITS)), rng.normal(size=4 * UNITS)]
+    assert recurrence.cell_from_config("LSTM", {}, weights).bias_last
+    assert not recurrence.cell_from_config("LSTM", {"implementation": 1}, weights).bias_last
+    assert not recurrence.cell_from_config("GRU", {}, [w[:, :3 * UNITS] if w.ndim == 2 else
+                                                      np.stack([w[:3 * UNITS]] * 2) for w in weights]).bias_last
+
+
+@pytest.mark.parametrize("kind", ["SimpleRNN", "GRU", "LSTM"])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_kept_bytes_bounds_what_a_pass_keeps(kind: str, dtype: str) -> None:
+    twin = cell(kind, np.random.default_rng(2), reset_after=False)
+    x = np.random.default_rng(3).normal(size=(ROWS, STEPS, FEATURES))
+    _, _, run = recurrence.forward(twin, x, np.ones((ROWS, STEPS), dtype=bool), dtype=dtype)
+    kept = sum(a.nbytes for a in (run.x, run.mask, *run.states, *run.carries, *(c for cache in run.caches
+                                                                                 for c in cache)))
+    assert kept <= recurrence.kept_bytes(twin, ROWS, STEPS, dtype) < 2 * kept  # a bound, and not a loose one
+    _, _, nothing = recurrence.forward(twin, x, dtype=dtype, keep=False)
+    assert nothing.x is None and not nothing.states and not nothing.caches
+    with pytest.raises(ValueError, match="kept nothing"):
+        recurrence.backward(nothing, np.zeros((ROWS, STEPS, UNITS)))
