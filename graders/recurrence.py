@@ -17,8 +17,9 @@ result is from exact (float64) arithmetic, and the worker declines a layer whose
 Keras's semantics reproduced (keras/src/backend/tensorflow/rnn.py, keras/src/layers/rnn/*.py, Keras 3):
 - gate blocks in kernel order: GRU [z, r, h], LSTM [i, f, c, o]; GRU's reset_after (bias rows input, recurrent)
   and reset-before; use_bias; the activation and recurrent_activation named in ACTIVATIONS;
-- masking: a masked step keeps the previous state; its output is the previous output, or zeros when
-  zero_output_for_mask (Bidirectional sets it for return_sequences);
+- masking: a masked step keeps the previous state; its output is the previous output (zeros before the first
+  step that counts, whatever the initial state), or zeros when zero_output_for_mask (Bidirectional sets it for
+  return_sequences);
 - go_backwards: steps are read last to first and the outputs come back in that reading order.
 - an initial state passed in (an encoder's final state starting a decoder) and the final states returned
   (return_state), with their gradients.
@@ -150,6 +151,16 @@ def kept_bytes(cell: Cell, rows: int, steps: int, dtype: str = "float64") -> int
     return int(np.dtype(dtype).itemsize) * rows * steps * per_step
 
 
+def peak_bytes(cell: Cell, rows: int, steps: int, dtype: str = "float64") -> int:
+    """What a forward and backward pass in `dtype` holds at most: kept_bytes, the float64 pass of rounding_gap (its
+    input projection and outputs) when `dtype` is float32, and backward()'s gradients of the projection, the inputs
+    and the outputs."""
+    units, width, features = cell.units, cell.kernel.shape[1], cell.kernel.shape[0]
+    check = 8 * (width + units) if dtype != "float64" else 0
+    backward_arrays = int(np.dtype(dtype).itemsize) * (width + features + units)
+    return kept_bytes(cell, rows, steps, dtype) + rows * steps * (check + backward_arrays)
+
+
 def forward(cell: Cell, x: Array, mask: Array | None = None, initial: list[Array] | None = None,
             dtype: str = "float64", keep: bool = True) -> tuple[Array, list[Array], Pass]:
     """The layer's output for every step, (rows, steps, units), in reading order (reversed when go_backwards), as
@@ -181,6 +192,7 @@ def forward(cell: Cell, x: Array, mask: Array | None = None, initial: list[Array
         c = np.asarray(initial[1], dtype=dtype) if cell.kind == "LSTM" else c
     run = Pass(cell, x if keep else None, mask_steps if keep else None, weights)
     outputs = np.empty((rows, steps, units), dtype=dtype)
+    previous = np.zeros((rows, units), dtype=dtype)  # a masked step's output: Keras starts it at zeros, not at h0
     for t in range(steps):
         m = mask_steps[:, t]
         xp = projected[:, t]
@@ -221,7 +233,8 @@ def forward(cell: Cell, x: Array, mask: Array | None = None, initial: list[Array
         if keep:
             run.caches.append(cache)
         h = m * new_h + (1.0 - m) * h
-        outputs[:, t] = h if not cell.zero_output_for_mask else m * h
+        previous = m * new_h + (1.0 - m) * (0.0 if cell.zero_output_for_mask else previous)
+        outputs[:, t] = previous
     return outputs, ([h, c] if cell.kind == "LSTM" else [h]), run
 
 
@@ -255,6 +268,7 @@ def backward(run: Pass, d_outputs: Array, d_final: list[Array | None] | None = N
     d_projected = np.empty((rows, steps, kernel.shape[1]), dtype=dtype)
     # d loss / d state after step t (from later steps)
     dh, dc = np.zeros((rows, units), dtype=dtype), np.zeros((rows, units), dtype=dtype)
+    d_previous = np.zeros((rows, units), dtype=dtype)  # d loss / d the output a later masked step repeats
     finals = list(d_final or []) + [None, None]
     if finals[0] is not None:
         dh = dh + np.asarray(finals[0], dtype=dtype)
@@ -263,8 +277,11 @@ def backward(run: Pass, d_outputs: Array, d_final: list[Array | None] | None = N
     act = ACTIVATIONS[cell.activation][0]
     for t in range(steps - 1, -1, -1):
         m = run.mask[:, t]
-        dh = dh + d_outputs[:, t] * (m if cell.zero_output_for_mask else 1.0)
-        d_new, dh = m * dh, (1.0 - m) * dh  # the new state where the step counts, else the previous one carried
+        d_output = d_outputs[:, t] + d_previous  # this step's output, and later masked steps' copies of it
+        # where the step counts, the output and the state are the new state; else the state carries the previous
+        # one and the output repeats the previous output (or is zeros: zero_output_for_mask)
+        d_new, dh = m * (dh + d_output), (1.0 - m) * dh
+        d_previous = (0.0 if cell.zero_output_for_mask else 1.0 - m) * d_output
         h = run.states[t]
         if cell.kind == "SimpleRNN":
             (pre,) = run.caches[t]

@@ -495,9 +495,9 @@ def numpy_sequences(cell: Any, sequences: Any, mask: Any, initial: list[Any] | N
     """Every step's output of `cell` over `sequences` (reading order) and its final states, starting from
     `initial` (zeros when None), computed in `dtype`, as one TensorFlow op whose gradient with respect to the
     sequences and the initial states is recurrence.backward: the tape sees one op per layer instead of ~70 per step.
-    recurrence.Unsupported (Keras's own path answers) when the output hangs on rounding (ROUNDING_TOLERANCE), or
-    when what it keeps for the backward pass would pass what is left of budget["kept"] (bytes, all layers of the
-    pass together)."""
+    recurrence.Unsupported (Keras's own path answers) when the output hangs on rounding (ROUNDING_TOLERANCE);
+    LookTooCostly when what it holds (recurrence.peak_bytes) would pass what is left of budget["kept"] (bytes, all
+    layers of the pass together)."""
     import numpy as np
     import recurrence
     import tensorflow as tf
@@ -505,9 +505,9 @@ def numpy_sequences(cell: Any, sequences: Any, mask: Any, initial: list[Any] | N
     keep = None if mask is None else np.asarray(mask)
     starts = [] if initial is None else [tf.convert_to_tensor(v) for v in initial]
     values = np.asarray(sequences)
-    kept = recurrence.kept_bytes(cell, values.shape[0], values.shape[1] if values.ndim > 1 else 0, dtype)
-    if kept > budget["kept"]:
-        raise recurrence.Unsupported("past the pass's memory budget")
+    kept = recurrence.peak_bytes(cell, values.shape[0], values.shape[1] if values.ndim > 1 else 0, dtype)
+    if kept > budget["kept"]:  # Keras's eager pass would keep more still: no figure rather than either
+        raise LookTooCostly(f"the recurrent layers would keep more than {recurrence.MAX_KEPT_BYTES >> 20} MiB")
     with np.errstate(all="ignore"):  # a diverged model's overflow is the check's to catch, not the log's to show
         start_values = [v.numpy() for v in starts] or None
         outputs, finals, run = recurrence.forward(cell, values, keep, start_values, dtype=dtype)
@@ -533,18 +533,21 @@ def numpy_sequences(cell: Any, sequences: Any, mask: Any, initial: list[Any] | N
     return every, finals
 
 
-def stock_recurrent(model: Any, keras: Any) -> list[Any]:
-    """Every SimpleRNN/GRU/LSTM layer object of the model, the directions of a Bidirectional and nested models'
-    layers included, once each."""
-    kinds = (keras.layers.SimpleRNN, keras.layers.GRU, keras.layers.LSTM)
+def recurrent_layers(model: Any, keras: Any) -> list[Any]:
+    """Every recurrent layer object of the model (any keras.layers.RNN: SimpleRNN/GRU/LSTM, ConvLSTM, a generic RNN
+    of cells), the directions of a Bidirectional and nested models' layers included, once each."""
     objects: list[Any] = []
     flatten_layers(model, objects)
     found: dict[int, Any] = {}
     for layer in objects:
         for candidate in (getattr(layer, "forward_layer", None), getattr(layer, "backward_layer", None), layer):
-            if type(candidate) in kinds:
+            if isinstance(candidate, keras.layers.RNN):
                 found[id(candidate)] = candidate
     return list(found.values())
+
+
+class LookTooCostly(Exception):
+    """Look-inside's pass would cost more than its budget (Keras's eager steps, or the twins' memory): no figure."""
 
 
 def call_arguments(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, list[Any] | None, Any]:
@@ -558,19 +561,26 @@ def call_arguments(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, 
 
 
 def twin_call(direction: Any, keras: Any, original: Any, seen: dict[str, Any]) -> Any:
-    """A `call` for `direction` that computes with its NumPy twin (its weights read at each call), or with
-    `original` when the twin declines (a layer graders/recurrence.py does not know, an output that hangs on
-    rounding, the pass's memory budget spent). seen["twins"] counts the calls a twin answered."""
+    """A `call` for `direction` that computes with its NumPy twin (its weights read at each call) when seen["try"],
+    or with `original` (Keras's eager steps, counted against seen["eager_steps"]) when the twin declines (a layer
+    graders/recurrence.py does not know, an output that hangs on rounding). LookTooCostly when the eager steps or
+    the twins' memory budget would be passed. seen["twins"] counts the calls a twin answered."""
     import recurrence
 
     def call(*args: Any, **kwargs: Any) -> Any:
         sequences, initial, mask = call_arguments(args, kwargs)
-        cell = numpy_cell(direction, keras)
+        cell = numpy_cell(direction, keras) if seen["try"] else None
+        if cell is not None:
+            try:
+                every, finals = numpy_sequences(cell, sequences, mask, initial, direction.compute_dtype, seen)
+            except recurrence.Unsupported:
+                cell = None
         if cell is None:
-            return original(*args, **kwargs)
-        try:
-            every, finals = numpy_sequences(cell, sequences, mask, initial, direction.compute_dtype, seen)
-        except recurrence.Unsupported:
+            steps = int(sequences.shape[1]) if len(sequences.shape) > 1 else 1
+            if seen["eager_steps"] is not None:
+                if steps > seen["eager_steps"]:
+                    raise LookTooCostly(f"more than {LOOK_EAGER_STEPS} recurrent steps run by Keras's eager pass")
+                seen["eager_steps"] -= steps
             return original(*args, **kwargs)
         seen["twins"] = seen.get("twins", 0) + 1
         seen.setdefault("every", {})[id(direction)] = every  # every step's output, for a caller that records
@@ -581,17 +591,17 @@ def twin_call(direction: Any, keras: Any, original: Any, seen: dict[str, Any]) -
 
 
 @contextlib.contextmanager
-def numpy_twins(model: Any, keras: Any, active: bool = True) -> Iterator[dict[str, Any]]:
-    """For the block's eager calls, the model's stock recurrent layers compute with their NumPy twins (nothing
-    changes when not `active`). Never around a call that may trace a tf.function: a twin reads concrete values.
-    Yields the counter of twin calls; the block's twins keep at most recurrence.MAX_KEPT_BYTES together."""
+def numpy_twins(model: Any, keras: Any, twins: bool = True, eager_steps: int | None = None) -> Iterator[dict[str, Any]]:
+    """For the block's eager calls, the model's stock recurrent layers compute with their NumPy twins (when
+    `twins`), and every recurrent layer a twin does not answer for counts its steps against `eager_steps` (None: no
+    limit). Never around a call that may trace a tf.function: a twin reads concrete values. Yields the counter of
+    twin calls; the block's twins hold at most recurrence.MAX_KEPT_BYTES together."""
     import recurrence
 
-    seen: dict[str, Any] = {"twins": 0, "kept": recurrence.MAX_KEPT_BYTES}
+    seen: dict[str, Any] = {"twins": 0, "kept": recurrence.MAX_KEPT_BYTES, "try": twins, "eager_steps": eager_steps}
     with contextlib.ExitStack() as stack:
-        if active:
-            for direction in stock_recurrent(model, keras):
-                stack.enter_context(calling(direction, twin_call(direction, keras, direction.call, seen)))
+        for direction in recurrent_layers(model, keras):
+            stack.enter_context(calling(direction, twin_call(direction, keras, direction.call, seen)))
         yield seen
 
 
@@ -1139,6 +1149,9 @@ def sample_tokens(model: Any, sample: dict[str, Any], np: Any) -> list[int]:
 # parent bounds everything again (graders/look_inside.py); these keep the answer small at the source.
 LOOK_ROWS = 32  # public validation rows for the gradient norms
 LOOK_MAX_STEPS = 200
+# Recurrent steps look-inside lets Keras's eager pass run (a layer the twins decline: ~5-10 ms a step on 32 rows,
+# forward and backward): past it, no gradient or state figure, so that feedback never costs a grade its time limit.
+LOOK_EAGER_STEPS = 160
 LOOK_MAX_UNITS = 64
 LOOK_TEMPERATURES = (0.5, 1.0)
 LOOK_SAMPLE_LENGTH = 80
@@ -1174,7 +1187,8 @@ class InsidePass(NamedTuple):
     twins: int  # recurrent layers run by their NumPy twin
 
 
-def gradients_and_states(model: Any, layer: Any, x: Any, y: Any, np: Any, keras: Any = None) -> InsidePass:
+def gradients_and_states(model: Any, layer: Any, x: Any, y: Any, np: Any, keras: Any = None, twins: bool = True,
+                         eager_steps: int | None = None) -> InsidePass:
     """One forward and backward pass over public rows: the gradient norm of the loss per input time step, the
     first recurrent layer's state after every step of the first row, (units, steps), and the model's prediction
     in this pass.
@@ -1183,8 +1197,10 @@ def gradients_and_states(model: Any, layer: Any, x: Any, y: Any, np: Any, keras:
     the sequence the recurrent layer reads (the embedded ids). The batch's mean loss is scaled back to one row's
     loss, so the norms do not depend on the batch size: norms[t] is the mean over rows of |d loss_row / d x_t|.
 
-    With `keras` given, the stock recurrent layers run as their NumPy twins (numpy_twins): milliseconds instead of
-    eager TensorFlow's second; the caller checks the prediction against Keras's own before believing the figures.
+    With `keras` given, the stock recurrent layers run as their NumPy twins when `twins` (numpy_twins): milliseconds
+    instead of eager TensorFlow's second; the caller checks the prediction against Keras's own before believing the
+    figures. The recurrent steps Keras's eager pass runs are then counted against `eager_steps` (LookTooCostly past
+    it, or past the twins' memory budget). Without `keras`: every layer Keras's own, no budget (a reference).
     A layer that runs as Keras's and returns only its last state is run, in this pass, as a copy with
     return_sequences=True and the same weights, whose last step it returns (each direction of a Bidirectional, the
     backward one put back in time order): the model computes the same function, and every state is seen."""
@@ -1202,7 +1218,8 @@ def gradients_and_states(model: Any, layer: Any, x: Any, y: Any, np: Any, keras:
     with contextlib.ExitStack() as stack, tf.GradientTape() as tape:
         if on_input:
             tape.watch(x)
-        seen = stack.enter_context(numpy_twins(model, keras, keras is not None))
+        seen = stack.enter_context(numpy_twins(model, keras, twins, eager_steps)) if keras is not None else {
+            "twins": 0}
         watched: list[Any] = []
 
         def reading(direction: Any, original: Any) -> Any:
@@ -1275,23 +1292,30 @@ def look_inside(model: Any, x_val: Any, y_val: Any, sample: dict[str, Any] | Non
         several = isinstance(x_val, list)  # an encoder-decoder: [source ids, decoder input]
         rows = min(LOOK_ROWS, len(x_val[0] if several else x_val))
         x_rows = [part[:rows] for part in x_val] if several else x_val[:rows]
-        norms = states = keras_own = None
-        try:  # the NumPy twins, believed only when the model's prediction through them is Keras's own
+        norms = states = None
+        try:
             # the whole probe, as the influence checks already predicted it: no new trace of the predict function
             keras_own = keras.tree.map_structure(lambda out: out[:rows], model.predict_on_batch(x_val))
-            measured = gradients_and_states(model, layer, x_rows, y_val[:rows], np, keras)
-            if measured.twins and same_prediction(measured.predicted, keras_own, np):
-                norms, states = measured.norms, measured.states
-                found["twins"] = measured.twins
-        except Exception:  # noqa: BLE001 - a twin that fails is Keras's path's to answer
-            norms = states = None
-        if norms is None and keras_own is not None:
-            try:  # Keras's own layers; its figures too are shown only if that pass predicts what the model does
-                measured = gradients_and_states(model, layer, x_rows, y_val[:rows], np)
+            # The NumPy twins where they answer, Keras's eager pass for the rest; if a twin answered and the
+            # prediction is not Keras's own, the pass once more with Keras's layers only. Either pass's figures
+            # are shown only when its prediction is the model's.
+            for twins in (True, False):
+                try:
+                    measured = gradients_and_states(model, layer, x_rows, y_val[:rows], np, keras, twins,
+                                                    LOOK_EAGER_STEPS)
+                except LookTooCostly:
+                    break  # the other pass costs as much or more
+                except Exception:  # noqa: BLE001 - a twin that fails: Keras's own pass answers
+                    continue
                 if same_prediction(measured.predicted, keras_own, np):
                     norms, states = measured.norms, measured.states
-            except Exception:  # noqa: BLE001 - a figure we cannot draw for this model is left out, never a grade
-                norms, states = None, None
+                    if measured.twins:
+                        found["twins"] = measured.twins
+                    break
+                if not measured.twins:  # that was Keras's own pass already: nothing to try again
+                    break
+        except Exception:  # noqa: BLE001 - a figure we cannot draw for this model is left out, never a grade
+            norms = states = None
         if norms is not None and np.isfinite(norms).all():
             found["gradient"] = {"norms": norms[-LOOK_MAX_STEPS:].astype("float32"), "rows": rows,
                                  "first_step": int(max(len(norms) - LOOK_MAX_STEPS, 0)),

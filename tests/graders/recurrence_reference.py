@@ -31,6 +31,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import recurrence  # noqa: E402
 import worker  # noqa: E402
+from twin_passes import counting_twin_passes  # noqa: E402
 
 L = keras.layers
 STEPS, FEATURES, CLASSES, VOCAB = 12, 3, 4, 20
@@ -199,20 +200,10 @@ def influence(name: str, build: Any, seed: int) -> dict[str, Any]:
     probe = rng.normal(size=(64, STEPS, FEATURES)).astype("float32")
     base = model.predict_on_batch(probe)
     targets = base + rng.normal(0.0, float(base.std()), base.shape)  # an error about the size of the signal
-    twin_passes: list[int] = []
-    true_forward = recurrence.forward
-
-    def counted(*args: Any, **kwargs: Any) -> Any:
-        twin_passes.append(1)
-        return true_forward(*args, **kwargs)
-
-    recurrence.forward = counted
-    try:
+    with counting_twin_passes() as twin_passes:
         started = time.process_time()
         layers = worker.mark_influence(model, probe, np, targets, keras)
         cpu = time.process_time() - started
-    finally:
-        recurrence.forward = true_forward
     return {"name": name, "influence": True, "twin_passes": len(twin_passes),
             "influential": [e.get("influential") for e in layers if "influential" in e], "cpu": round(cpu, 4)}
 

@@ -41,6 +41,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import recurrence  # noqa: E402
 import worker  # noqa: E402
+from twin_passes import counting_twin_passes  # noqa: E402
 
 L = keras.layers
 STEPS, VOCAB = 12, 20
@@ -129,6 +130,9 @@ CASES: dict[str, Any] = {
     # holes: look-inside pays Keras's eager pass twice when no twin runs (here: an activation the twins lack, and
     # the kept-bytes budget, scaled down so that the case costs seconds)
     "declined_softsign_gru": (lambda: classify(L.UpSampling1D(10), L.GRU(8, activation="softsign")), "numbers", {}),
+    # past worker.LOOK_EAGER_STEPS of Keras's eager pass: no figure, and no eager step run
+    "declined_softsign_long_gru": (lambda: classify(L.UpSampling1D(20), L.GRU(8, activation="softsign")), "numbers",
+                                   {}),
     "declined_by_budget_gru": (lambda: classify(L.UpSampling1D(10), L.GRU(8)), "numbers", {"cap": 1}),
     # held: the twin is not believed when the difference reaches the prediction
     "initial_state_masked_sequence_gru": (lambda: functional(initial_state_masked_sequence), "prepadded_numbers", {}),
@@ -219,28 +223,20 @@ def measure(name: str, build: Any, kind: str, options: dict[str, Any], seed: int
     targets = y[64:]
     first = [part[:worker.LOOK_ROWS] for part in probe] if several else probe[:worker.LOOK_ROWS]
     # phase B's order: the graded verdicts (counting twin forward passes), the predictions, then look-inside
-    twin_passes, true_forward = [], recurrence.forward
-
-    def counted(*args: Any, **kwargs: Any) -> Any:
-        twin_passes.append(1)
-        return true_forward(*args, **kwargs)
-
-    recurrence.forward = counted
-    try:
+    with counting_twin_passes() as twin_passes:
         started = time.process_time()
         layers = worker.mark_influence(model, probe, np, targets, keras)
         influence_cpu = time.process_time() - started
-    finally:
-        recurrence.forward = true_forward
     before = np.asarray(model.predict_on_batch(probe))
     weights = [w.copy() for w in model.get_weights()]
     cap = recurrence.MAX_KEPT_BYTES
     if "cap" in options:
         recurrence.MAX_KEPT_BYTES = options["cap"]
-    if "cap_layers" in options:  # room for the first n layers' kept bytes, not n + 1
-        cells = [worker.numpy_cell(d, keras) for d in worker.stock_recurrent(model, keras)]
-        sizes = [recurrence.kept_bytes(c, worker.LOOK_ROWS, int(d.input.shape[1]), "float32")
-                 for c, d in zip(cells, worker.stock_recurrent(model, keras), strict=True)]
+    if "cap_layers" in options:  # room for the first n layers' peak bytes, not n + 1
+        directions = worker.recurrent_layers(model, keras)
+        cells = [worker.numpy_cell(d, keras) for d in directions]
+        sizes = [recurrence.peak_bytes(c, worker.LOOK_ROWS, int(d.input.shape[1]), "float32")
+                 for c, d in zip(cells, directions, strict=True)]
         recurrence.MAX_KEPT_BYTES = sum(sizes[:options["cap_layers"]])
     try:
         EAGER_STEPS["n"] = 0

@@ -33,6 +33,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import recurrence  # noqa: E402
 import worker  # noqa: E402
+from twin_passes import counting_twin_passes  # noqa: E402
 
 L = keras.layers
 STEPS, VOCAB = 12, 20
@@ -211,20 +212,10 @@ def measure(name: str, build: Any, kind: str, seed: int, folder: str) -> dict[st
         model.fit(x[:64], y[:64], epochs=2, batch_size=16, verbose=0, shuffle=False)
     probe, targets = x[64:], y[64:]
     base = np.asarray(model.predict_on_batch(probe), dtype="float64")
-    twin_passes: list[int] = []
-    true_forward = recurrence.forward
-
-    def counted(*args: Any, **kwargs: Any) -> Any:
-        twin_passes.append(1)
-        return true_forward(*args, **kwargs)
-
-    recurrence.forward = counted
-    try:
+    with counting_twin_passes() as twin_passes:
         started = time.process_time()
         layers = worker.mark_influence(model, probe, np, targets, keras)
         cpu = time.process_time() - started
-    finally:
-        recurrence.forward = true_forward
     row: dict[str, Any] = {"name": name, "verdicts": verdicts(layers), "twin_passes": len(twin_passes),
                            "cpu": round(cpu, 3),
                            "rmse": float(np.sqrt(np.mean((base - worker._like_outputs(targets, base, np)) ** 2))),
@@ -294,9 +285,9 @@ def kept_bytes() -> dict[str, Any]:
     recurrence.MAX_KEPT_BYTES (scaled down here, so the case costs megabytes: the arithmetic is the same). Measured
     at full scale before the cap was one per pass: 4 stacked GRU(16) over 2280 steps (UpSampling1D(190) of 12) grew
     the peak RSS by 541 MiB, one by 165 MiB; phase B's lessons allow 1536 MiB in all. `estimates`: what each layer
-    would keep (recurrence.kept_bytes), so that the premise (one fits the cap, all four do not) is checked."""
+    would hold (recurrence.peak_bytes), so that the premise (one fits the cap, all four do not) is checked; then the
+    same pass with room for all four (`twins_with_room`)."""
     cap, true_forward, kept = recurrence.MAX_KEPT_BYTES, recurrence.forward, []
-    recurrence.MAX_KEPT_BYTES = 8 * 2**20
 
     def counting(cell: Any, x: Any, *args: Any, **kwargs: Any) -> Any:
         out = true_forward(cell, x, *args, **kwargs)
@@ -308,19 +299,23 @@ def kept_bytes() -> dict[str, Any]:
                     + sum(a.nbytes for cache in run.caches for a in cache))
         return out
 
-    recurrence.forward = counting
+    stack = [L.GRU(16, return_sequences=True) for _ in range(3)]
+    model = classify(L.UpSampling1D(12), *stack, L.GRU(16))
+    x, y = data("numbers", np.random.default_rng(3), rows=32)
+    layer = worker.first_recurrent(model)
+    estimates = [recurrence.peak_bytes(worker.numpy_cell(gru, keras), 32, 12 * STEPS, "float32")
+                 for gru in model.layers if isinstance(gru, L.GRU)]
+    recurrence.forward, recurrence.MAX_KEPT_BYTES = counting, 8 * 2**20
     try:
-        stack = [L.GRU(16, return_sequences=True) for _ in range(3)]
-        model = classify(L.UpSampling1D(12), *stack, L.GRU(16))
-        x, y = data("numbers", np.random.default_rng(3), rows=32)
-        measured = worker.gradients_and_states(model, worker.first_recurrent(model), x, y, np, keras)
-        layers = [layer for layer in model.layers if isinstance(layer, L.GRU)]
-        estimates = [recurrence.kept_bytes(worker.numpy_cell(layer, keras), 32, 12 * STEPS, "float32")
-                     for layer in layers]
+        worker.gradients_and_states(model, layer, x, y, np, keras)
+        refused = False
+    except worker.LookTooCostly:
+        refused = True
     finally:
         recurrence.forward, recurrence.MAX_KEPT_BYTES = true_forward, cap
-    return {"name": "kept_bytes", "twins": measured.twins, "layers_kept": kept, "total": sum(kept),
-            "estimates": estimates, "cap": 8 * 2**20}
+    with_room = worker.gradients_and_states(model, layer, x, y, np, keras)
+    return {"name": "kept_bytes", "refused": refused, "layers_kept": kept, "total": sum(kept),
+            "estimates": estimates, "cap": 8 * 2**20, "twins_with_room": with_room.twins}
 
 
 def main() -> None:

@@ -207,3 +207,22 @@ def test_kept_bytes_bounds_what_a_pass_keeps(kind: str, dtype: str) -> None:
     assert nothing.x is None and not nothing.states and not nothing.caches
     with pytest.raises(ValueError, match="kept nothing"):
         recurrence.backward(nothing, np.zeros((ROWS, STEPS, UNITS)))
+
+
+@pytest.mark.parametrize("kind", ["SimpleRNN", "GRU", "LSTM"])
+def test_masked_steps_before_the_first_real_one_output_zeros_whatever_the_initial_state(kind: str) -> None:
+    """Keras's RNN starts a masked step's "previous output" at zeros, while the state starts at the initial state:
+    padding in front of a sequence started from an encoder's state outputs zeros, and the state carries on."""
+    rng = np.random.default_rng(5)
+    twin = cell(kind, rng)
+    x = rng.normal(size=(2, STEPS, FEATURES))
+    mask = np.ones((2, STEPS), dtype=bool)
+    mask[0, :2] = False  # two padded steps in front
+    mask[1, :] = False  # all padding
+    initial = [rng.normal(size=(2, UNITS)) for _ in range(recurrence.state_count(twin))]
+    outputs, finals, _ = recurrence.forward(twin, x, mask, initial)
+    assert np.all(outputs[0, :2] == 0.0) and np.all(outputs[1] == 0.0)
+    assert np.all(outputs[0, 2:] != 0.0)
+    start_from_padding, _, _ = recurrence.forward(twin, x[:1, 2:], None, [v[:1] for v in initial])
+    np.testing.assert_allclose(outputs[0, 2:], start_from_padding[0])  # the padding changed nothing after it
+    np.testing.assert_array_equal(finals[0][1], initial[0][1])  # the all-padding row ends where it started
