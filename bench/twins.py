@@ -8,8 +8,8 @@ then, alternately, side by side in one process:
 - look-inside's gradient pass (`gradients_and_states` on 32 rows) with twins (plus the check against Keras's
   compiled prediction that look_inside() makes) and without (Keras's own eager pass);
 - `mark_influence`, the integrity probes (does each recurrent, dropout or L2 layer take part in the prediction), on
-  64 public validation rows with targets, as phase B runs them after training: Keras's own passes only (a graded
-  fact is never computed by a twin), measured here for scale.
+  64 public validation rows with targets, as phase B runs them after training: Keras's own graph only (one trace
+  and compiled calls, worker.LayerProbes; a graded fact is never computed by a twin), measured here for scale.
 CPU seconds of this process (phase B's budget is CPU time); every repetition is printed, then the medians and the
 ratio without/with. One TensorFlow thread, as in a sandbox with one CPU.
 """

@@ -27,7 +27,8 @@ Holes found (fixed unless marked xfail, strict: each passes once fixed):
   model per recurrent layer: three stacked GRU(16) over 240 steps, 8.4 s of CPU against 0.023 s for one compiled
   prediction of the same 64 rows (ratio 367; one layer 1.1 s, three 9.5 s: quadratic in the layers, linear in the
   steps). Phase B has 150 s of wall clock after up to 60 s of training: six such layers over 1200 steps would spend
-  it in the graded checks alone, and the learner would read "look for an endless loop". (Still xfail.)
+  it in the graded checks alone, and the learner would read "look for an endless loop". Fixed: the probes are one
+  traced graph with a switch per layer (worker.LayerProbes): one trace, then compiled calls, no eager step.
 
 What held (each a test below): no graded fact through a twin (no twin forward pass in any mark_influence); look-inside
 leaves nothing behind (predictions bit for bit, weights, verdicts again, no patched `call`); the twins' believed
@@ -133,15 +134,12 @@ def test_a_pass_past_the_memory_budget_draws_nothing_and_runs_no_eager_pass(meas
     assert row["eager_steps"] == 0 and row["figures"] == [] and row["look_twins"] == 0, row
 
 
-@pytest.mark.xfail(strict=True, reason="mark_influence makes two eager passes of the whole model per recurrent layer")
 def test_the_integrity_passes_cost_a_bounded_multiple_of_a_prediction(measured: dict[str, dict[str, Any]]) -> None:
+    """Three stacked GRUs over 240 steps: the probes are one trace and compiled calls (worker.LayerProbes), no eager
+    recurrent step (before: 4338 eager steps, 8.4 s, 367 compiled predictions' worth)."""
     row = measured["influence_cost_3_gru_240_steps"]
-    assert row["ratio"] < 100, row
-
-
-def test_the_premise_of_the_integrity_cost(measured: dict[str, dict[str, Any]]) -> None:
-    row = measured["influence_cost_3_gru_240_steps"]
-    assert row["eager_steps"] >= 6 * row["steps"], row  # two passes per layer, every layer read in each
+    # the trace calls each cell a couple of times (symbolically); one eager pass would be all 720 steps
+    assert row["eager_steps"] < row["steps"] / 10 and row["ratio"] < 100, row
 
 
 @pytest.mark.parametrize("name", BELIEVED)
