@@ -844,6 +844,22 @@ def predict_rows(model: Any, x: Any, np: Any) -> Any:
     return out
 
 
+def spread(output: Any) -> Any:
+    """What `LayerProbes.varies` needs of one recorded output, computed in the graph so that no pass returns whole
+    outputs (17 probed layers of 400 steps held 111 MB as arrays): (every value finite, rows, largest spread over
+    the rows, largest size), as float64 scalars (0 rows for an output without a rows axis)."""
+    import tensorflow as tf
+
+    if output.shape.rank is None or output.shape.rank < 1:
+        zero = tf.constant(0.0, tf.float64)
+        return zero, zero, zero, zero
+    values = tf.cast(output, tf.float64)
+    finite = tf.cast(tf.reduce_all(tf.math.is_finite(values)), tf.float64)
+    rows = tf.cast(tf.shape(values)[0], tf.float64)
+    width = tf.reduce_max(tf.reduce_max(values, axis=0) - tf.reduce_min(values, axis=0))
+    return finite, rows, width, tf.reduce_max(tf.abs(values))
+
+
 class LayerProbes:
     """The integrity probes' passes over the public probe rows: each probed layer's output (recorded), and the
     model's prediction with one layer's output replaced by its mean over the rows (ablated).
@@ -884,14 +900,20 @@ class LayerProbes:
     def _wrap(self, i: int, original: Any) -> Any:
         import tensorflow as tf
 
+        def mean_row(o: Any) -> Any:
+            # summed in float32 (float64 for a float64 layer) and cast back: 64 rows of a float16 layer near 2000
+            # sum past float16's largest number, and an infinite "mean" would make the ablated pass say nothing
+            wide = tf.float64 if o.dtype == tf.float64 else tf.float32
+            mean = tf.cast(tf.reduce_mean(tf.cast(o, wide), axis=0, keepdims=True), o.dtype)
+            return tf.broadcast_to(mean, tf.shape(o))
+
         def call(*args: Any, **kwargs: Any) -> Any:
             out = original(*args, **kwargs)
             parts = list(out) if isinstance(out, (list, tuple)) else [out]
-            self.recorded[i].append(parts[0])
+            self.recorded[i].append(spread(parts[0]))
             on = self.switches[i] > 0.5
             # tf.where, not a blend: where the switch is off the output is the layer's own, bit for bit
-            means = [tf.where(on, tf.broadcast_to(tf.reduce_mean(o, axis=0, keepdims=True), tf.shape(o)), o)
-                     for o in parts]
+            means = [tf.where(on, mean_row(o), o) for o in parts]
             return type(out)(means) if isinstance(out, (list, tuple)) else means[0]
 
         return call
@@ -902,8 +924,8 @@ class LayerProbes:
         return self.model(inputs, training=False), [list(seen) for seen in self.recorded]
 
     def run(self, ablate: int | None) -> tuple[Any, list[list[Any]]]:
-        """The prediction and every probed layer's recorded outputs, with layer `ablate`'s output replaced by its
-        mean over the rows (None: nothing replaced)."""
+        """The prediction and, per probed layer, the `spread` of each output it gave, with layer `ablate`'s output
+        replaced by its mean over the rows (None: nothing replaced)."""
         import tensorflow as tf
 
         self.switches.assign(tf.one_hot(-1 if ablate is None else ablate, int(self.switches.shape[0])))
@@ -917,24 +939,22 @@ class LayerProbes:
             self.switches.assign(tf.zeros_like(self.switches))
         np = self.np
         return (np.asarray(predicted, dtype="float64"),
-                [[np.asarray(out, dtype="float64") for out in outs] for outs in recorded])
+                [[tuple(float(v) for v in facts) for facts in outs] for outs in recorded])
 
     def varies(self, layer: Any) -> bool | None:
         """Whether the layer's output differs between the probe's rows (None when it cannot be observed). A layer
         whose output is the same for every input carries no information about the input, whatever its weights would
         do if disturbed: a GRU with all-zero frozen weights outputs 0 for every sequence, yet noise on those weights
         makes the output move."""
-        np = self.np
         try:
             if self.unablated is None:
                 self.unablated = self.run(None)
             outputs = self.unablated[1][self.index[id(layer)]]
         except Exception:  # noqa: BLE001 - not observable this way: the weight disturbance alone decides
             return None
-        if not outputs or any(out.ndim < 1 or out.shape[0] < 2 or not np.isfinite(out).all() for out in outputs):
+        if not outputs or any(rows < 2 or not finite for finite, rows, _, _ in outputs):
             return None
-        return any(float(np.ptp(out, axis=0).max(initial=0.0)) > 1e-6 * (1.0 + float(np.abs(out).max(initial=0.0)))
-                   for out in outputs)
+        return any(width > 1e-6 * (1.0 + size) for _, _, width, size in outputs)
 
     def matters(self, layer: Any, targets: Any, base: Any) -> bool | None:
         """Whether the predictions move by ABLATION_SHARE of the model's error on the probe when the layer's output
@@ -948,8 +968,10 @@ class LayerProbes:
             moved, _ = self.run(self.index[id(layer)])
         except Exception:  # noqa: BLE001 - not observable this way: the other probes decide
             return None
-        if moved.shape != base.shape or not np.isfinite(moved).all():
+        if moved.shape != base.shape:
             return None
+        if not np.isfinite(moved).all():  # the mean broke the arithmetic downstream (an overflow, 0 * inf): no
+            return False  # evidence that the layer's information matters, and "unknown" must not earn credit
         error = float(np.sqrt(np.mean((base - y) ** 2)))
         return bool(np.sqrt(np.mean((moved - base) ** 2)) >= ABLATION_SHARE * error)
 

@@ -271,10 +271,13 @@ def recorded_memory() -> dict[str, Any]:
     converted = {"bytes": 0, "runs": 0, "peak": 0}
     original = worker.LayerProbes.run
 
+    def nbytes(recorded: Any) -> int:  # arrays (before the fix) or tuples of float scalars (LayerProbes' spread)
+        return sum(a.nbytes if hasattr(a, "nbytes") else 8 * len(a) for outs in recorded for a in outs)
+
     def counting(self: Any, ablate: int | None) -> Any:
         out = original(self, ablate)
-        size = sum(a.nbytes for outs in out[1] for a in outs)
-        kept = sum(a.nbytes for outs in self.unablated[1] for a in outs) if self.unablated is not None else 0
+        size = nbytes(out[1])
+        kept = nbytes(self.unablated[1]) if self.unablated is not None else 0
         converted["bytes"] += size
         converted["runs"] += 1
         converted["peak"] = max(converted["peak"], size + kept)

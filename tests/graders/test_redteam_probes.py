@@ -4,7 +4,7 @@ return tf.where(on, mean over the rows, output)) and makes 1 + n compiled calls.
 save (built-in layers, initializers, per-layer dtype policies), measured by tests/graders/redteam_probes_reference.py
 in a fresh interpreter (this process never imports TensorFlow), against the eager passes b460d27 replaced.
 
-Holes found (xfail, strict: each passes once fixed):
+Holes found (each fixed in graders/worker.py LayerProbes; the tests below held them):
 - the mean over the rows is tf.reduce_mean in the layer's own dtype. Under a float16 policy (mixed_float16, saved
   per layer in the archive) the sum of 64 rows near 2000 passes float16's 65504: the "mean" is inf, the ablated
   prediction is not finite (0 * inf is NaN), `matters` is None, which counts as "not shown unused". A Dropout on a
@@ -89,24 +89,18 @@ def test_dead_and_scaled_layers_are_not_credited_where_held(measured: dict[str, 
     assert measured["masked_return_sequences"]["verdicts"] == {"first_gru": True, "second_gru": True, "l2_head": True}
 
 
-@pytest.mark.xfail(strict=True, reason="float16 policy: tf.reduce_mean over 64 rows overflows to inf, the ablated "
-                                       "prediction is NaN, matters is None and a Dropout multiplied by 0 keeps credit")
 def test_float16_dead_dropout_earns_no_credit(measured: dict[str, dict[str, Any]]) -> None:
     row = measured["float16_dropout_dead_branch"]
     assert row["old"]["dead_dropout"] is False  # the eager baseline (keras.ops.mean, float32 inside) said so
     assert row["verdicts"]["dead_dropout"] is False, row
 
 
-@pytest.mark.xfail(strict=True, reason="float16 policy: the overflowing mean makes matters None and a relu "
-                                       "SimpleRNN scaled by 1e-6 earns recurrent credit through weight noise")
 def test_float16_scaled_rnn_earns_no_credit(measured: dict[str, dict[str, Any]]) -> None:
     row = measured["float16_relu_rnn_scaled"]
     assert row["old"]["scaled_rnn"] is False
     assert row["verdicts"]["scaled_rnn"] is False, row
 
 
-@pytest.mark.xfail(strict=True, reason="every run converts every probed layer's recorded output and the unablated "
-                                       "copies are kept: 111 MB held, 1.0 GB converted for 3.3 MB layers")
 def test_probes_hold_about_one_layers_outputs(measured: dict[str, dict[str, Any]]) -> None:
     row = measured["recorded_memory"]
     assert row["runs"] == 18  # 1 unablated + 17 ablated (a GRU and 16 claimed Dropouts)
