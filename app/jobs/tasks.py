@@ -29,11 +29,16 @@ def learner_lock(learner_id: int) -> str:
     return f"learner-{learner_id}"
 
 
+POOL_WAIT_S = 2.0
+
+
 def make_app(database_url: str, *, sync: bool) -> procrastinate.App:
     """An app on the database: `sync` for deferring from the web's threads, async for a grading host's worker."""
     conninfo = libpq_conninfo(database_url)
+    # A grading host waits at most POOL_WAIT_S for a pooled connection (psycopg_pool's default is 30 s): with
+    # PostgreSQL down, a host asked to stop unregisters itself on the way out, and must not sit out 30 s doing it.
     connector: Any = (procrastinate.SyncPsycopgConnector(conninfo=conninfo) if sync
-                      else procrastinate.PsycopgConnector(conninfo=conninfo))
+                      else procrastinate.PsycopgConnector(conninfo=conninfo, timeout=POOL_WAIT_S))
     return procrastinate.App(connector=connector)
 
 
