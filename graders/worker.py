@@ -22,6 +22,7 @@ import time
 import traceback
 import zipfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any, BinaryIO, NamedTuple
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # inside the sandbox copies of these sit beside us
@@ -550,6 +551,19 @@ class LookTooCostly(Exception):
     """Look-inside's pass would cost more than its budget (Keras's eager steps, or the twins' memory): no figure."""
 
 
+@dataclass
+class EagerSteps:
+    """The recurrent steps Keras's eager pass may still run in one look-inside (both of its passes together)."""
+
+    left: int
+
+    def spend(self, sequences: Any) -> None:
+        steps = int(sequences.shape[1]) if len(sequences.shape) > 1 else 1
+        if steps > self.left:
+            raise LookTooCostly(f"more than {LOOK_EAGER_STEPS} recurrent steps run by Keras's eager pass")
+        self.left -= steps
+
+
 def call_arguments(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, list[Any] | None, Any]:
     """(sequences, initial states or None, mask or None) of a call to a Keras RNN layer's `call(sequences,
     initial_state=None, mask=None, training=False)`, however they were passed."""
@@ -562,7 +576,7 @@ def call_arguments(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, 
 
 def twin_call(direction: Any, keras: Any, original: Any, seen: dict[str, Any]) -> Any:
     """A `call` for `direction` that computes with its NumPy twin (its weights read at each call) when seen["try"],
-    or with `original` (Keras's eager steps, counted against seen["eager_steps"]) when the twin declines (a layer
+    or with `original` (Keras's eager steps, spent from seen["eager"]) when the twin declines (a layer
     graders/recurrence.py does not know, an output that hangs on rounding). LookTooCostly when the eager steps or
     the twins' memory budget would be passed. seen["twins"] counts the calls a twin answered."""
     import recurrence
@@ -576,11 +590,8 @@ def twin_call(direction: Any, keras: Any, original: Any, seen: dict[str, Any]) -
             except recurrence.Unsupported:
                 cell = None
         if cell is None:
-            steps = int(sequences.shape[1]) if len(sequences.shape) > 1 else 1
-            if seen["eager_steps"] is not None:
-                if steps > seen["eager_steps"]:
-                    raise LookTooCostly(f"more than {LOOK_EAGER_STEPS} recurrent steps run by Keras's eager pass")
-                seen["eager_steps"] -= steps
+            if seen["eager"] is not None:
+                seen["eager"].spend(sequences)
             return original(*args, **kwargs)
         seen["twins"] = seen.get("twins", 0) + 1
         seen.setdefault("every", {})[id(direction)] = every  # every step's output, for a caller that records
@@ -591,14 +602,15 @@ def twin_call(direction: Any, keras: Any, original: Any, seen: dict[str, Any]) -
 
 
 @contextlib.contextmanager
-def numpy_twins(model: Any, keras: Any, twins: bool = True, eager_steps: int | None = None) -> Iterator[dict[str, Any]]:
+def numpy_twins(model: Any, keras: Any, twins: bool = True,
+                eager: EagerSteps | None = None) -> Iterator[dict[str, Any]]:
     """For the block's eager calls, the model's stock recurrent layers compute with their NumPy twins (when
-    `twins`), and every recurrent layer a twin does not answer for counts its steps against `eager_steps` (None: no
+    `twins`), and every recurrent layer a twin does not answer for spends its steps from `eager` (None: no
     limit). Never around a call that may trace a tf.function: a twin reads concrete values. Yields the counter of
     twin calls; the block's twins hold at most recurrence.MAX_KEPT_BYTES together."""
     import recurrence
 
-    seen: dict[str, Any] = {"twins": 0, "kept": recurrence.MAX_KEPT_BYTES, "try": twins, "eager_steps": eager_steps}
+    seen: dict[str, Any] = {"twins": 0, "kept": recurrence.MAX_KEPT_BYTES, "try": twins, "eager": eager}
     with contextlib.ExitStack() as stack:
         for direction in recurrent_layers(model, keras):
             stack.enter_context(calling(direction, twin_call(direction, keras, direction.call, seen)))
@@ -880,6 +892,7 @@ class LayerProbes:
         self.index = {id(layer): i for i, layer in enumerate(layers)}
         self.switches = tf.Variable(tf.zeros([max(len(layers), 1)]), trainable=False)
         self.recorded: list[list[Any]] = [[] for _ in layers]
+        self.unprobed: set[int] = set()  # layers whose output the wrapper cannot read or replace: None, not a verdict
         self.inputs = tf.nest.map_structure(tf.convert_to_tensor, probe)
         self.unablated: tuple[Any, list[list[Any]]] | None = None
         self.compiled: Any = None
@@ -910,10 +923,15 @@ class LayerProbes:
         def call(*args: Any, **kwargs: Any) -> Any:
             out = original(*args, **kwargs)
             parts = list(out) if isinstance(out, (list, tuple)) else [out]
-            self.recorded[i].append(spread(parts[0]))
-            on = self.switches[i] > 0.5
-            # tf.where, not a blend: where the switch is off the output is the layer's own, bit for bit
-            means = [tf.where(on, mean_row(o), o) for o in parts]
+            try:
+                facts = spread(parts[0])
+                on = self.switches[i] > 0.5
+                # tf.where, not a blend: where the switch is off the output is the layer's own, bit for bit
+                means = [tf.where(on, mean_row(o), o) for o in parts]
+            except Exception:  # noqa: BLE001 - this layer alone is not observable: the other layers' probes stand
+                self.unprobed.add(i)
+                return out
+            self.recorded[i].append(facts)
             return type(out)(means) if isinstance(out, (list, tuple)) else means[0]
 
         return call
@@ -949,8 +967,11 @@ class LayerProbes:
         try:
             if self.unablated is None:
                 self.unablated = self.run(None)
-            outputs = self.unablated[1][self.index[id(layer)]]
+            index = self.index[id(layer)]
+            outputs = self.unablated[1][index]
         except Exception:  # noqa: BLE001 - not observable this way: the weight disturbance alone decides
+            return None
+        if index in self.unprobed:
             return None
         if not outputs or any(rows < 2 or not finite for finite, rows, _, _ in outputs):
             return None
@@ -965,7 +986,10 @@ class LayerProbes:
         if y is None:
             return None
         try:
-            moved, _ = self.run(self.index[id(layer)])
+            index = self.index[id(layer)]
+            if index in self.unprobed:  # its output was never replaced: the prediction could not move
+                return None
+            moved, _ = self.run(index)
         except Exception:  # noqa: BLE001 - not observable this way: the other probes decide
             return None
         if moved.shape != base.shape:
@@ -1018,8 +1042,9 @@ def mark_influence(model: Any, probe: Any, np: Any, targets: Any = None, keras: 
                  if entry["class"] in RECURRENT or entry.get("wraps") in RECURRENT]
     claims = [(entry, layer) for entry, layer in pairs if any(entry.get(key) for key in REGULARISING)]
     probed = {id(layer): layer for _, layer in recurrent}
+    cap = len(probed) + REGULARISED_PROBES  # layer objects: one listed twice (a shared nested model) is one
     for _, layer in claims:
-        if len(probed) >= len(recurrent) + REGULARISED_PROBES:
+        if len(probed) >= cap:
             break
         probed.setdefault(id(layer), layer)
     probes = LayerProbes(model, list(probed.values()), probe, np)
@@ -1274,7 +1299,7 @@ class InsidePass(NamedTuple):
 
 
 def gradients_and_states(model: Any, layer: Any, x: Any, y: Any, np: Any, keras: Any = None, twins: bool = True,
-                         eager_steps: int | None = None) -> InsidePass:
+                         eager: EagerSteps | None = None) -> InsidePass:
     """One forward and backward pass over public rows: the gradient norm of the loss per input time step, the
     first recurrent layer's state after every step of the first row, (units, steps), and the model's prediction
     in this pass.
@@ -1285,7 +1310,7 @@ def gradients_and_states(model: Any, layer: Any, x: Any, y: Any, np: Any, keras:
 
     With `keras` given, the stock recurrent layers run as their NumPy twins when `twins` (numpy_twins): milliseconds
     instead of eager TensorFlow's second; the caller checks the prediction against Keras's own before believing the
-    figures. The recurrent steps Keras's eager pass runs are then counted against `eager_steps` (LookTooCostly past
+    figures. The recurrent steps Keras's eager pass runs are then spent from `eager` (LookTooCostly past
     it, or past the twins' memory budget). Without `keras`: every layer Keras's own, no budget (a reference).
     A layer that runs as Keras's and returns only its last state is run, in this pass, as a copy with
     return_sequences=True and the same weights, whose last step it returns (each direction of a Bidirectional, the
@@ -1304,7 +1329,7 @@ def gradients_and_states(model: Any, layer: Any, x: Any, y: Any, np: Any, keras:
     with contextlib.ExitStack() as stack, tf.GradientTape() as tape:
         if on_input:
             tape.watch(x)
-        seen = stack.enter_context(numpy_twins(model, keras, twins, eager_steps)) if keras is not None else {
+        seen = stack.enter_context(numpy_twins(model, keras, twins, eager)) if keras is not None else {
             "twins": 0}
         watched: list[Any] = []
 
@@ -1321,6 +1346,8 @@ def gradients_and_states(model: Any, layer: Any, x: Any, y: Any, np: Any, keras:
                     copy.build(tuple(sequences.shape))
                     copy.set_weights(direction.get_weights())
                 if direction.return_state:  # rare: the original answers, the copy only shows its states
+                    if seen.get("eager") is not None:  # two eager runs of this layer: both spend steps
+                        seen["eager"].spend(sequences)
                     states.append((copy(sequences, mask=mask, initial_state=initial), direction.go_backwards))
                     return original(*args, **kwargs)
                 every = copy(sequences, mask=mask, initial_state=initial)
@@ -1343,6 +1370,8 @@ def gradients_and_states(model: Any, layer: Any, x: Any, y: Any, np: Any, keras:
 
             return call
 
+        # on top of numpy_twins' own wrapper of these directions: `reading` calls twin_call itself, with the
+        # class's own call (taken above, before any wrapper) under keras_path
         for direction, original in zip(directions, originals, strict=True):
             stack.enter_context(calling(direction, reading(direction, original)))
         predicted = model(x, training=False)
@@ -1385,10 +1414,10 @@ def look_inside(model: Any, x_val: Any, y_val: Any, sample: dict[str, Any] | Non
             # The NumPy twins where they answer, Keras's eager pass for the rest; if a twin answered and the
             # prediction is not Keras's own, the pass once more with Keras's layers only. Either pass's figures
             # are shown only when its prediction is the model's.
+            eager = EagerSteps(LOOK_EAGER_STEPS)  # for both passes together
             for twins in (True, False):
                 try:
-                    measured = gradients_and_states(model, layer, x_rows, y_val[:rows], np, keras, twins,
-                                                    LOOK_EAGER_STEPS)
+                    measured = gradients_and_states(model, layer, x_rows, y_val[:rows], np, keras, twins, eager)
                 except LookTooCostly:
                     break  # the other pass costs as much or more
                 except Exception:  # noqa: BLE001 - a twin that fails: Keras's own pass answers

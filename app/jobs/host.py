@@ -75,7 +75,7 @@ class GradingHost:
         self.grader = SubmissionGrader(self.store, self.history, self.events, find_lesson, pool, grade_fn,
                                        heldout=heldout, max_code_bytes=max_code_bytes, observer=observer,
                                        stopping=self._released.is_set)
-        self.app = make_app(database.url, sync=False)
+        self.app = make_app(database.url, sync=False, jobs=options.jobs)
         register_tasks(self.app, self.grade_submission, self.grade_regrade_item, self.run_check)
         self.deferrer = make_app(database.url, sync=True)  # the reconciler defers from a thread
         register_tasks(self.deferrer, self.grade_submission, self.grade_regrade_item, self.run_check)

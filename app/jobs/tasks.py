@@ -32,13 +32,17 @@ def learner_lock(learner_id: int) -> str:
 POOL_WAIT_S = 2.0
 
 
-def make_app(database_url: str, *, sync: bool) -> procrastinate.App:
-    """An app on the database: `sync` for deferring from the web's threads, async for a grading host's worker."""
+def make_app(database_url: str, *, sync: bool, jobs: int = 1) -> procrastinate.App:
+    """An app on the database: `sync` for deferring from the web's threads, async for a grading host's worker
+    running `jobs` jobs at a time."""
     conninfo = libpq_conninfo(database_url)
-    # A grading host waits at most POOL_WAIT_S for a pooled connection (psycopg_pool's default is 30 s): with
+    # A grading host waits at most POOL_WAIT_S for any pooled connection (psycopg_pool's default is 30 s): with
     # PostgreSQL down, a host asked to stop unregisters itself on the way out, and must not sit out 30 s doing it.
+    # So that the short wait is never met in normal running, the pool has a connection for each job beside the
+    # LISTEN connection, the heartbeat and the upkeep (psycopg_pool's default is 4 in all).
     connector: Any = (procrastinate.SyncPsycopgConnector(conninfo=conninfo) if sync
-                      else procrastinate.PsycopgConnector(conninfo=conninfo, timeout=POOL_WAIT_S))
+                      else procrastinate.PsycopgConnector(conninfo=conninfo, timeout=POOL_WAIT_S,
+                                                          min_size=1, max_size=max(4, jobs + 3)))
     return procrastinate.App(connector=connector)
 
 

@@ -12,6 +12,7 @@ b460d27^: old_varies / old_matters / old_verdicts). One JSON line per case:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -206,7 +207,45 @@ def masked_return_sequences(inputs: Any) -> Any:
     return L.Dense(1, kernel_regularizer=keras.regularizers.L2(1e-3), name="l2_head")(last)
 
 
+def one_unprobeable_claim(inputs: Any) -> Any:
+    """A GRU whispering at 1e-3 beside a Dense network that does the work (only the ablation probe catches it), and
+    a claimed Dropout on the working path whose output the probes' wrapper cannot read (simulated in measure():
+    worker.spread raises for that layer's output): that layer alone must go unmeasured; the whisper must still be
+    caught. Before the probes isolated a layer they cannot read, its error broke the one trace and every eager
+    pass, every layer's probes said "unknown", and the weight noise alone credited the whisper."""
+    whisper = L.Rescaling(1e-3)(L.Dense(1)(L.GRU(6, name="whisper_gru")(inputs)))
+    hidden = L.Dense(16, activation="tanh")(L.Flatten()(inputs))
+    work = L.Dense(1)(L.Dropout(0.2, name="unreadable")(hidden))
+    return L.Add()([work, whisper])
+
+
+@contextlib.contextmanager
+def unreadable_output(model: keras.Model, name: str) -> Any:
+    """worker.spread raises for the output of the layer called `name` (its call marks the next spread)."""
+    layer = next(layer for layer in model.layers if layer.name == name)
+    marked = {"next": False}
+    true_call, true_spread = layer.call, worker.spread
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        marked["next"] = True
+        return true_call(*args, **kwargs)
+
+    def spread(output: Any) -> Any:
+        if marked["next"]:
+            marked["next"] = False
+            raise TypeError("an output the probes cannot read")
+        return true_spread(output)
+
+    worker.spread = spread
+    try:
+        with worker.calling(layer, call):
+            yield
+    finally:
+        worker.spread = true_spread
+
+
 CASES = {
+    "one_unprobeable_claim": one_unprobeable_claim,
     "float16_dropout_dead_branch": float16_dropout_dead_branch,
     "float16_relu_rnn_scaled": float16_relu_rnn_scaled,
     "float16_honest_gru": float16_honest_gru,
@@ -219,7 +258,7 @@ CASES = {
 
 # cases whose targets are close to the model's own predictions, so that a live layer matters (the float16 holes keep
 # the plain targets: there the eager baseline's verdict of a 1e-6 contribution must be "does not matter")
-NEAR_TARGETS = {"float16_honest_gru", "zero_times_gru", "shared_gru_one_call_dead", "nested_bidirectional_return_state",
+NEAR_TARGETS = {"one_unprobeable_claim", "float16_honest_gru", "zero_times_gru", "shared_gru_one_call_dead", "nested_bidirectional_return_state",
                 "masked_return_sequences"}
 
 
@@ -238,7 +277,8 @@ def measure(name: str, build: Any) -> dict[str, Any]:
     if name in NEAR_TARGETS:  # an untrained model's error would hide any live layer: targets 0.05 from its predictions
         y = before + np.random.default_rng(1).normal(0.0, 0.05, before.shape).astype("float32")
     started = time.process_time()
-    layers = worker.mark_influence(model, x, np, y, keras)
+    with unreadable_output(model, "unreadable") if name == "one_unprobeable_claim" else contextlib.nullcontext():
+        layers = worker.mark_influence(model, x, np, y, keras)
     cpu = time.process_time() - started
     verdicts = {entry["name"]: entry.get("influential") for entry in layers if "influential" in entry}
     objects: list[Any] = []

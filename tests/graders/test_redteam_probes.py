@@ -50,7 +50,7 @@ pytestmark = pytest.mark.slow
 FLOAT16_HOLES = ["float16_dropout_dead_branch", "float16_relu_rnn_scaled"]
 HELD = ["float16_honest_gru", "zero_times_gru", "shared_gru_one_call_dead", "nested_bidirectional_return_state",
         "masked_return_sequences"]
-CASES = [*FLOAT16_HOLES, *HELD, "recorded_memory"]
+CASES = ["one_unprobeable_claim", *FLOAT16_HOLES, *HELD, "recorded_memory"]
 
 
 @pytest.fixture(scope="module")
@@ -87,6 +87,14 @@ def test_dead_and_scaled_layers_are_not_credited_where_held(measured: dict[str, 
         "bi": True, "state_gru": True, "live_dropout": True, "dead_dropout": False}
     assert measured["float16_honest_gru"]["verdicts"]["real_gru"] is True
     assert measured["masked_return_sequences"]["verdicts"] == {"first_gru": True, "second_gru": True, "l2_head": True}
+
+
+def test_a_layer_the_probes_cannot_read_leaves_the_other_probes_standing(measured: dict[str, dict[str, Any]]) -> None:
+    """One claimed layer whose output the wrapper cannot read (review of b460d27): it alone goes unmeasured (None,
+    so no dropout credit); the GRU whispering at 1e-3 is still caught by the ablation probe."""
+    row = measured["one_unprobeable_claim"]
+    assert row["verdicts"]["whisper_gru"] is False and row["old"]["whisper_gru"] is False, row
+    assert row["verdicts"]["unreadable"] is None, row
 
 
 def test_float16_dead_dropout_earns_no_credit(measured: dict[str, dict[str, Any]]) -> None:
