@@ -8,13 +8,12 @@ prediction through them equals Keras's compiled prediction, so one case plants a
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.graders.reference_runs import measured_rows
 
 SCRIPT = Path(__file__).parent / "recurrence_reference.py"
 pytestmark = pytest.mark.slow
@@ -31,11 +30,7 @@ TWINS = {"simple_rnn": 1, "simple_rnn_relu_no_bias": 1, "gru": 1, "gru_reset_bef
 
 @pytest.fixture(scope="module")
 def measured() -> dict[str, dict[str, Any]]:
-    run = subprocess.run([sys.executable, str(SCRIPT)], capture_output=True, text=True, timeout=600)
-    assert run.returncode == 0, run.stderr[-3000:]
-    rows = [json.loads(line) for line in run.stdout.splitlines() if line.startswith("{")]
-    print("\n" + "\n".join(json.dumps(row) for row in rows))  # the CPU times, in the test log
-    return {row["name"]: row for row in rows}
+    return measured_rows(SCRIPT)
 
 
 @pytest.mark.parametrize("name", sorted(TWINS))

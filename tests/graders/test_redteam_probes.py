@@ -36,13 +36,12 @@ zeros after a run; no layer is left with a patched `call`; predictions are bit f
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.graders.reference_runs import measured_rows
 
 SCRIPT = Path(__file__).parent / "redteam_probes_reference.py"
 pytestmark = pytest.mark.slow
@@ -55,11 +54,7 @@ CASES = ["one_unprobeable_claim", *FLOAT16_HOLES, *HELD, "recorded_memory"]
 
 @pytest.fixture(scope="module")
 def measured() -> dict[str, dict[str, Any]]:
-    run = subprocess.run([sys.executable, str(SCRIPT)], capture_output=True, text=True, timeout=600)
-    assert run.returncode == 0, run.stderr[-3000:]
-    rows = [json.loads(line) for line in run.stdout.splitlines() if line.startswith("{")]
-    print("\n" + "\n".join(json.dumps(row) for row in rows))
-    return {row["name"]: row for row in rows}
+    return measured_rows(SCRIPT)
 
 
 def test_every_case_was_measured(measured: dict[str, dict[str, Any]]) -> None:

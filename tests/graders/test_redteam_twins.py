@@ -23,13 +23,12 @@ Holes found by the red team, now closed (each with its test below):
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.graders.reference_runs import measured_rows
 
 SCRIPT = Path(__file__).parent / "redteam_twins_reference.py"
 pytestmark = pytest.mark.slow
@@ -47,11 +46,7 @@ CASES_MEASURED = [*CANCELLING, "gru_bfloat16", *HELD, "saturated_lstm"]
 
 @pytest.fixture(scope="module")
 def measured() -> dict[str, dict[str, Any]]:
-    run = subprocess.run([sys.executable, str(SCRIPT)], capture_output=True, text=True, timeout=800)
-    assert run.returncode == 0, run.stderr[-3000:]
-    rows = [json.loads(line) for line in run.stdout.splitlines() if line.startswith("{")]
-    print("\n" + "\n".join(json.dumps(row) for row in rows))
-    return {row["name"]: row for row in rows}
+    return measured_rows(SCRIPT, timeout=800)
 
 
 def test_no_graded_fact_is_computed_through_a_twin(measured: dict[str, dict[str, Any]]) -> None:
